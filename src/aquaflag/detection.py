@@ -1,0 +1,124 @@
+"""Detection: what one method found on one series.
+
+Every registered method returns a :class:`Detection`. It carries the
+boolean outlier mask, a score per point where the method has one, the
+lower/upper bounds actually used (per point, so windowed and seasonal
+methods fit the same shape), which points were evaluated at all, and a
+short note on any degenerate case met (``"MAD = 0: ..."``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Detection"]
+
+
+@dataclass(frozen=True, eq=False)
+class Detection:
+    """The outcome of one method on one series.
+
+    Attributes
+    ----------
+    mask : ndarray of bool, shape (n,)
+        True where the method flags the value. Never True where the input is NaN.
+    evaluated : ndarray of bool, shape (n,)
+        True where the method could judge the value (not NaN, enough data,
+        a usable scale). ``mask`` implies ``evaluated``.
+    score : ndarray of float, shape (n,)
+        The method's score per point (NaN where not evaluated or where the
+        method has no score). Its meaning is given in each method's docstring.
+    lower, upper : ndarray of float, shape (n,)
+        The bounds used for each point (NaN where a side has no bound).
+    method : str
+        The registered method name.
+    params : dict
+        The full parameter set used (defaults included).
+    stats : dict
+        Whole-series statistics of the method (mean, std, median, MAD, Q1, Q3,
+        MC, ...), for reports.
+    note : str
+        A sentence on any degenerate case met; empty otherwise.
+    """
+
+    mask: np.ndarray
+    evaluated: np.ndarray
+    score: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        n = self.mask.shape[0]
+        for name in ("evaluated", "score", "lower", "upper"):
+            arr = getattr(self, name)
+            if arr.shape != (n,):
+                raise ValueError(f"Detection.{name} has shape {arr.shape}; expected ({n},)")
+        if np.any(self.mask & ~self.evaluated):
+            raise ValueError("Detection.mask flags a point that was not evaluated")
+
+    @property
+    def n_outliers(self) -> int:
+        """Number of flagged points."""
+        return int(self.mask.sum())
+
+    @property
+    def n_evaluated(self) -> int:
+        """Number of evaluated points."""
+        return int(self.evaluated.sum())
+
+    @classmethod
+    def from_bounds(
+        cls,
+        values: np.ndarray,
+        lower: float | np.ndarray,
+        upper: float | np.ndarray,
+        *,
+        score: np.ndarray | None = None,
+        method: str,
+        params: dict[str, Any],
+        stats: dict[str, float] | None = None,
+        note: str = "",
+        evaluated: np.ndarray | None = None,
+    ) -> "Detection":
+        """Flag ``values`` strictly outside ``[lower, upper]``.
+
+        NaN values and NaN bounds never flag; ``evaluated`` defaults to the
+        non-NaN values.
+        """
+        n = values.shape[0]
+        lo = np.broadcast_to(np.asarray(lower, dtype=float), (n,))
+        hi = np.broadcast_to(np.asarray(upper, dtype=float), (n,))
+        if evaluated is None:
+            evaluated = ~np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            mask = evaluated & ((values < lo) | (values > hi))
+        return cls(
+            mask=mask,
+            evaluated=evaluated,
+            score=np.full(n, np.nan) if score is None else score,
+            lower=np.array(lo),
+            upper=np.array(hi),
+            method=method,
+            params=dict(params),
+            stats=dict(stats or {}),
+            note=note,
+        )
+
+    @classmethod
+    def not_evaluated(
+        cls, values: np.ndarray, *, method: str, params: dict[str, Any], note: str,
+        stats: dict[str, float] | None = None,
+    ) -> "Detection":
+        """A Detection in which no point could be judged, with the reason."""
+        n = values.shape[0]
+        nan = np.full(n, np.nan)
+        none = np.zeros(n, dtype=bool)
+        return cls(none, none.copy(), nan, nan.copy(), nan.copy(), method, dict(params),
+                   dict(stats or {}), note)

@@ -1,0 +1,289 @@
+"""The engine: the one loop over series.
+
+It validates the input once (columns, dtypes, index, parameters), then applies
+each rule to each selected series and collects the Detections into a
+:class:`~aquaflag.result.Result`. Methods only do the maths on one series.
+The unit of work is a whole series, so whole-series statistics are exact and
+series can be processed in parallel (or on Dask) with identical results.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import registry
+from .detection import Detection
+from .errors import InputError, ParameterError
+from .flags import severity_flag
+from .result import Result
+
+__all__ = ["Rule", "detect", "evaluate", "prepare_frame"]
+
+#: ``method="all"`` runs these side by side (the seed's Mode 1-4).
+ALL = ("zscore", "modified_zscore", "iqr", "adjusted_boxplot")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One method with its parameters, applied to a set of columns.
+
+    Attributes
+    ----------
+    method : str
+        A registered method name.
+    params : dict
+        Parameters given (validated and completed with defaults by :meth:`resolve`).
+    columns : tuple of str or None
+        Column names or glob patterns (``"pH*"``); None means every column.
+    severity : {"suspect", "fail"}
+        The flag set on the values the rule flags.
+    label : str
+        The name of the rule in tables (defaults to the method name).
+    """
+
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    columns: tuple[str, ...] | None = None
+    severity: str | None = None
+    label: str = ""
+
+    def resolve(self) -> "Rule":
+        """Validate the method and parameters; fill defaults, severity and label."""
+        spec = registry.get(self.method)
+        params = spec.validate(dict(self.params))
+        severity = self.severity or spec.default_severity
+        severity_flag(severity)
+        return Rule(spec.name, params, self.columns, severity, self.label or spec.name)
+
+    def selects(self, column: str) -> bool:
+        """Whether this rule applies to ``column``."""
+        if self.columns is None:
+            return True
+        return any(column == pat or fnmatch.fnmatchcase(column, pat) for pat in self.columns)
+
+
+def detect(
+    data,
+    method: str | Sequence[str] | Mapping[str, Mapping[str, Any]] = "adjusted_boxplot",
+    columns: Sequence[str] | None = None,
+    **params: Any,
+) -> Result:
+    """Detect outliers in each column of ``data`` with one or more methods.
+
+    Parameters
+    ----------
+    data : Series, DataFrame or 1-d array
+        One series, or a wide frame (ideally a DatetimeIndex and one column
+        per series, as returned by :func:`aquaflag.read`). The input is never
+        modified.
+    method : str, list of str, dict or "all"
+        A registered method (see :func:`aquaflag.methods_table` or
+        ``aquaflag methods``); a list to run several side by side; ``"all"``
+        for the four seed methods (zscore, modified_zscore, iqr,
+        adjusted_boxplot); or a dict ``{method: {param: value}}`` to give
+        each its own parameters.
+    columns : list of str, optional
+        Columns to evaluate (names or glob patterns). By default every
+        numeric column; other columns are listed in ``Result.skipped``.
+    **params
+        Method parameters (e.g. ``threshold=3.0``). With several methods, a
+        parameter must mean the same to each, so use the dict form instead.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series([7.1, 7.3, 7.2, 7.4, 7.2, 9.9, 7.3, 7.1], name="pH")
+    >>> res = detect(s, method="modified_zscore")
+    >>> res.outliers[["column", "value", "method"]]
+      column  value           method
+    0     pH    9.9  modified_zscore
+    """
+    rules = _rules_from(method, params)
+    return evaluate(data, rules, columns=columns)
+
+
+def _rules_from(method, params: dict[str, Any]) -> list[Rule]:
+    if isinstance(method, Mapping):
+        if params:
+            raise ParameterError(
+                "give parameters inside the method dict, e.g. "
+                "method={'zscore': {'threshold': 2.5}}, not as keywords"
+            )
+        return [Rule(m, dict(p or {})) for m, p in method.items()]
+    if isinstance(method, str):
+        names = list(ALL) if method.strip().lower() == "all" else [method]
+    elif isinstance(method, Iterable):
+        names = list(method)
+    else:
+        raise ParameterError(f"method must be a name, a list of names, a dict or 'all'; got {method!r}")
+    if not names:
+        raise ParameterError("method is an empty list; name at least one method")
+    if len(names) > 1 and params:
+        # A parameter like threshold means different things to zscore (3) and iqr (1.5).
+        raise ParameterError(
+            f"parameters {', '.join(params)} would apply to {len(names)} methods at once; "
+            "give per-method parameters as method={'zscore': {'threshold': 2.5}, ...}"
+        )
+    return [Rule(m, dict(params)) for m in names]
+
+
+def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = None,
+             source: Any = None) -> Result:
+    """Apply ``rules`` to the columns of ``data``: the one loop over series.
+
+    Each rule is validated once; each series is converted once. See
+    :func:`detect` for ``data`` and ``columns``.
+    """
+    resolved = [r.resolve() for r in rules]
+    labels = [r.label for r in resolved]
+    dupes = {lab for lab in labels if labels.count(lab) > 1}
+    if dupes:
+        raise ParameterError(f"two rules share the label {sorted(dupes)[0]!r}; give each a distinct label")
+    frame, skipped = prepare_frame(data, columns)
+    if source is None:
+        source = frame.attrs.get("aquaflag_read")
+    detections: dict[tuple[str, str], Detection] = {}
+    times = _times(frame)
+    for col in frame.columns:
+        values = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        for rule in resolved:
+            if not rule.selects(col):
+                continue
+            detections[(col, rule.label)] = apply(rule, values, times)
+    unmatched = [r.label for r in resolved if not any(k[1] == r.label for k in detections)]
+    if unmatched and len(frame.columns):
+        raise InputError(
+            f"rule {unmatched[0]!r} selects no column (patterns {list(resolved[labels.index(unmatched[0])].columns)}); "
+            f"columns are: {', '.join(map(str, frame.columns))}"
+        )
+    return Result(frame, resolved, detections, skipped=skipped, source=source)
+
+
+def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None) -> Detection:
+    """Run one resolved rule on one series (values as float64, NaN = missing)."""
+    spec = registry.get(rule.method)
+    kwargs = dict(rule.params)
+    if spec.needs_times:
+        if times is None:
+            raise InputError(
+                f"{rule.method} needs timestamps: give the data a DatetimeIndex "
+                "(aquaflag.read finds the date column)"
+            )
+        kwargs["times"] = times
+    finite = np.isfinite(values) | np.isnan(values)
+    if not finite.all():
+        values = np.where(finite, values, np.nan)  # +-inf is not a measurement
+    det = spec.func(values, **kwargs)
+    return det
+
+
+def _times(frame: pd.DataFrame) -> np.ndarray | None:
+    if isinstance(frame.index, pd.DatetimeIndex):
+        return frame.index.to_numpy(dtype="datetime64[ns]")
+    return None
+
+
+def prepare_frame(data, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Validate ``data`` once and return (numeric frame to evaluate, skipped columns).
+
+    The returned frame shares nothing mutable with the caller's object that
+    aquaflag writes to; aquaflag never writes to it.
+    """
+    if isinstance(data, pd.Series):
+        frame = data.to_frame(name=data.name if data.name is not None else "value")
+    elif isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, (np.ndarray, list, tuple)):
+        arr = np.asarray(data)
+        if arr.ndim != 1:
+            raise InputError(f"data as an array must be 1-d; got shape {arr.shape}. Pass a DataFrame for many series")
+        frame = pd.Series(arr, name="value").to_frame()
+    else:
+        raise InputError(
+            f"data must be a pandas Series or DataFrame (or a 1-d array); got {type(data).__name__}. "
+            "Read files with aquaflag.read(path)"
+        )
+    cols = list(frame.columns)
+    seen = set()
+    for c in cols:
+        if c in seen:
+            raise InputError(f"column {c!r} appears more than once; give each column a unique name")
+        seen.add(c)
+    frame = _with_time_index(frame)
+    skipped: dict[str, str] = {}
+    if columns is not None:
+        if isinstance(columns, str):
+            columns = [columns]
+        chosen: list = []
+        for pat in columns:
+            hits = [c for c in frame.columns if c == pat or (isinstance(c, str) and fnmatch.fnmatchcase(c, pat))]
+            if not hits:
+                hint = difflib.get_close_matches(str(pat), [str(c) for c in frame.columns], 1)
+                tip = f" Did you mean {hint[0]!r}?" if hint else ""
+                raise InputError(
+                    f"column {pat!r} not found.{tip} Columns: {', '.join(map(str, frame.columns))}"
+                )
+            chosen.extend(h for h in hits if h not in chosen)
+        for c in chosen:
+            reason = _not_numeric(frame[c])
+            if reason:
+                raise InputError(f"column {c!r} {reason}; choose numeric columns (aquaflag.read converts text like '<0.5')")
+        use = chosen
+    else:
+        use = []
+        for c in frame.columns:
+            reason = _not_numeric(frame[c])
+            if reason:
+                skipped[str(c)] = reason
+            else:
+                use.append(c)
+        if not use and len(frame.columns):
+            raise InputError(
+                "no numeric column to evaluate: "
+                + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+            )
+    out = pd.DataFrame(
+        {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in use},
+        index=frame.index,
+    )
+    out.attrs = dict(frame.attrs)
+    return out, skipped
+
+
+def _not_numeric(col: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return "is boolean, not a measurement"
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        return ""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return "holds dates, not values"
+    sample = col.dropna().astype(str).head(3).tolist()
+    return f"is not numeric (dtype {col.dtype}; e.g. {sample})"
+
+
+_DATE_NAMES = ("date", "time", "datetime", "timestamp", "일자", "날짜", "일시", "측정일", "시간")
+
+
+def _with_time_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """Use a date column as the index when the frame has none (e.g. plain ``pd.read_csv``)."""
+    if isinstance(frame.index, pd.DatetimeIndex):
+        return frame
+    for c in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
+            return frame.set_index(c)
+    for c in frame.columns:
+        if str(c).strip().lower() in _DATE_NAMES and not pd.api.types.is_numeric_dtype(frame[c].dtype):
+            parsed = pd.to_datetime(frame[c], errors="coerce", format="mixed")
+            if parsed.notna().all():
+                return frame.drop(columns=[c]).set_index(pd.DatetimeIndex(parsed, name=c))
+    return frame

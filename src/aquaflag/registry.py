@@ -1,0 +1,344 @@
+"""The method registry: every detection method registers itself here.
+
+A method is a pure function ``f(values, **params) -> Detection``. Its
+parameters are declared once, as data (:class:`Interval`, :class:`Options`,
+...). That declaration drives call-time validation (one message form:
+``"threshold of zscore must be > 0; got -1"``), configuration validation, the
+``aquaflag methods NAME`` help, and the generated bad-parameter tests.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import ParameterError
+
+__all__ = [
+    "Interval",
+    "Options",
+    "Boolean",
+    "Text",
+    "Param",
+    "MethodSpec",
+    "register",
+    "get",
+    "names",
+    "specs",
+]
+
+
+class Constraint:
+    """A rule a parameter value must satisfy."""
+
+    def check(self, value: Any) -> Any:
+        """Return the (possibly normalised) value, or raise ``ValueError(reason)``."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Describe the allowed values in a few words."""
+        raise NotImplementedError
+
+    def bad_values(self) -> list[Any]:
+        """Values that violate the constraint (for generated tests)."""
+        return []
+
+    def example(self) -> Any:
+        """A value that satisfies the constraint (for generated tests)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """A real or integer number in an interval.
+
+    Parameters
+    ----------
+    type : {float, int}
+        ``int`` accepts integers only; ``float`` accepts any real number.
+    left, right : float or None
+        The bounds; ``None`` means unbounded.
+    closed : {"both", "left", "right", "neither"}
+        Which bounds belong to the interval.
+    """
+
+    type: type
+    left: float | None = None
+    right: float | None = None
+    closed: str = "both"
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"must be a {'whole ' if self.type is int else ''}number")
+        if self.type is int:
+            if isinstance(value, numbers.Integral):
+                value = int(value)
+            elif float(value).is_integer():
+                value = int(value)
+            else:
+                raise ValueError("must be a whole number")
+        else:
+            value = float(value)
+            if math.isnan(value):
+                raise ValueError("must be a number, not NaN")
+        lo_ok = self.left is None or (
+            value >= self.left if self.closed in ("both", "left") else value > self.left
+        )
+        hi_ok = self.right is None or (
+            value <= self.right if self.closed in ("both", "right") else value < self.right
+        )
+        if not (lo_ok and hi_ok):
+            raise ValueError(f"must be {self.describe()}")
+        return value
+
+    def describe(self) -> str:
+        parts = []
+        if self.left is not None:
+            parts.append((">= " if self.closed in ("both", "left") else "> ") + _fmt(self.left))
+        if self.right is not None:
+            parts.append(("<= " if self.closed in ("both", "right") else "< ") + _fmt(self.right))
+        kind = "a whole number" if self.type is int else "a number"
+        return " and ".join(parts) if parts else kind
+
+    def bad_values(self) -> list[Any]:
+        bad: list[Any] = ["text", None]
+        if self.left is not None:
+            bad.append(self.left - 1 if self.closed in ("both", "left") else self.left)
+        if self.right is not None:
+            bad.append(self.right + 1 if self.closed in ("both", "right") else self.right)
+        if self.type is int:
+            bad.append(2.5)
+        else:
+            bad.append(float("nan"))
+        return bad
+
+    def example(self) -> Any:
+        if self.left is not None and self.right is not None:
+            mid = (self.left + self.right) / 2
+        elif self.left is not None:
+            mid = self.left + 1
+        elif self.right is not None:
+            mid = self.right - 1
+        else:
+            mid = 0
+        return int(math.ceil(mid)) if self.type is int else float(mid)
+
+
+@dataclass(frozen=True)
+class Options(Constraint):
+    """One of a fixed set of values."""
+
+    values: tuple
+
+    def check(self, value: Any) -> Any:
+        if value not in self.values:
+            raise ValueError(f"must be {self.describe()}")
+        return value
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+    def bad_values(self) -> list[Any]:
+        return ["no-such-option"]
+
+    def example(self) -> Any:
+        return self.values[0]
+
+
+@dataclass(frozen=True)
+class Boolean(Constraint):
+    """True or False."""
+
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def bad_values(self) -> list[Any]:
+        return ["yes", 2]
+
+    def example(self) -> Any:
+        return True
+
+
+@dataclass(frozen=True)
+class Text(Constraint):
+    """A free string, optionally checked by a function that raises ``ValueError``."""
+
+    what: str = "a string"
+    validator: Callable[[str], Any] | None = None
+
+    def check(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError(f"must be {self.what}")
+        return self.validator(value) if self.validator else value
+
+    def describe(self) -> str:
+        return self.what
+
+    def bad_values(self) -> list[Any]:
+        return [3.5j]
+
+    def example(self) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter of a method."""
+
+    name: str
+    constraint: Constraint
+    default: Any
+    doc: str = ""
+    nullable: bool = False
+
+    def check(self, method: str, value: Any) -> Any:
+        if value is None and self.nullable:
+            return None
+        try:
+            return self.constraint.check(value)
+        except ValueError as exc:
+            raise ParameterError(f"{self.name} of {method} {exc}; got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A registered detection method: its function and declared parameters."""
+
+    name: str
+    func: Callable[..., Any]
+    params: dict[str, Param]
+    family: str
+    summary: str
+    formula: str
+    default_severity: str = "suspect"
+    needs_times: bool = False
+    aliases: tuple[str, ...] = field(default=())
+
+    def validate(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Return the full parameter set (defaults filled in), validated.
+
+        Raises
+        ------
+        ParameterError
+            For an unknown parameter (with a suggestion) or a value out of range.
+        """
+        unknown = [k for k in params if k not in self.params]
+        if unknown:
+            name = unknown[0]
+            hint = difflib.get_close_matches(name, list(self.params), n=1)
+            known = ", ".join(self.params) or "none"
+            tip = f"did you mean {hint[0]!r}? " if hint else ""
+            raise ParameterError(
+                f"{self.name} has no parameter {name!r}; {tip}its parameters are: {known}"
+            )
+        out = {}
+        for pname, p in self.params.items():
+            out[pname] = p.check(self.name, params[pname]) if pname in params else p.default
+        return out
+
+    def __call__(self, values, **params):
+        return self.func(values, **params)
+
+
+_REGISTRY: dict[str, MethodSpec] = {}
+
+
+def register(
+    name: str,
+    *,
+    params: dict[str, Param] | None = None,
+    family: str,
+    formula: str,
+    default_severity: str = "suspect",
+    needs_times: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a detection method under ``name``.
+
+    The decorated function keeps working as a plain function; calling it
+    validates its parameters against the declaration first (the engine
+    validates once and calls ``spec.func`` directly). Defaults come from
+    the function signature, so they are written once.
+    """
+
+    params = dict(params or {})
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(func)
+        declared = {}
+        for pname, c in params.items():
+            if pname not in sig.parameters:
+                raise TypeError(f"{func.__name__} declares {pname!r} but has no such keyword")
+            default = sig.parameters[pname].default
+            if isinstance(c, Param):
+                declared[pname] = c
+            else:
+                declared[pname] = Param(pname, c, default, nullable=default is None)
+        doc = inspect.getdoc(func) or ""
+        spec = MethodSpec(
+            name=name,
+            func=func,
+            params=declared,
+            family=family,
+            summary=doc.splitlines()[0] if doc else name,
+            formula=formula,
+            default_severity=default_severity,
+            needs_times=needs_times,
+        )
+        if name in _REGISTRY:
+            raise ValueError(f"method {name!r} is registered twice")
+        _REGISTRY[name] = spec
+
+        @functools.wraps(func)
+        def validated(values, **kwargs):
+            return func(values, **spec.validate(kwargs))
+
+        validated.spec = spec  # type: ignore[attr-defined]
+        return validated
+
+    return decorate
+
+
+def _load() -> None:
+    from . import methods  # noqa: F401  (importing registers the methods)
+
+
+def get(name: str) -> MethodSpec:
+    """Return the registered method ``name``; suggest close names when unknown."""
+    _load()
+    if not isinstance(name, str):
+        raise ParameterError(f"method must be a method name (a string); got {name!r}")
+    key = name.strip().lower().replace("-", "_")
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    hint = difflib.get_close_matches(key, list(_REGISTRY), n=1)
+    tip = f"did you mean {hint[0]!r}? " if hint else ""
+    raise ParameterError(
+        f"unknown method {name!r}; {tip}available: {', '.join(names())} "
+        "(see `aquaflag methods`)"
+    )
+
+
+def names(family: str | None = None) -> list[str]:
+    """Names of the registered methods, in registration order."""
+    _load()
+    return [n for n, s in _REGISTRY.items() if family is None or s.family == family]
+
+
+def specs() -> list[MethodSpec]:
+    """All registered methods."""
+    _load()
+    return list(_REGISTRY.values())
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))

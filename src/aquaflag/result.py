@@ -1,0 +1,290 @@
+"""Result: what a run of rules over many series found, and views on it.
+
+A :class:`Result` holds the untouched evaluated input, one
+:class:`~aquaflag.detection.Detection` per (column, rule) — the provenance:
+which rule, with which parameters, flagged what — and derives every view
+from them: the outlier mask, the QARTOD flag table, the tidy table of
+outliers, the per-column summary, cleaned data, plots and reports. It never
+modifies the input; views are computed on request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .detection import Detection
+from .errors import InputError, ParameterError
+from .flags import Flag, combine, severity_flag
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Rule
+
+__all__ = ["Result"]
+
+OUTLIER_COLUMNS = ["column", "time", "value", "method", "score", "lower", "upper"]
+
+
+class Result:
+    """Outcome of :func:`aquaflag.detect` or :func:`aquaflag.run`.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The evaluated input (float columns, the caller's index). Never modified.
+    rules : list of Rule
+        The rules applied, in order; ``rule.label`` names each in the tables.
+    detections : dict
+        ``(column, label) -> Detection``.
+    skipped : dict
+        Columns of the input that were not evaluated, with the reason.
+    source : ReadReport or None
+        What :func:`aquaflag.read` found in the file, when the data came from one.
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        rules: list["Rule"],
+        detections: dict[tuple[str, str], Detection],
+        *,
+        skipped: dict[str, str] | None = None,
+        source: Any = None,
+    ) -> None:
+        self.data = data
+        self.rules = list(rules)
+        self.detections = detections
+        self.skipped = dict(skipped or {})
+        self.source = source
+
+    # ------------------------------------------------------------------ access
+    @property
+    def columns(self) -> list[str]:
+        """The evaluated columns, in input order."""
+        return list(self.data.columns)
+
+    @property
+    def methods(self) -> list[str]:
+        """The rule labels (method names for :func:`aquaflag.detect`), in order."""
+        return [r.label for r in self.rules]
+
+    def detection(self, column: str, method: str | None = None) -> Detection:
+        """The Detection of one rule on one column.
+
+        ``method`` may be omitted when a single rule applies to the column.
+        """
+        self._check_column(column)
+        labels = [lab for (col, lab) in self.detections if col == column]
+        if method is None:
+            if len(labels) != 1:
+                raise ParameterError(
+                    f"column {column!r} has {len(labels)} rules ({', '.join(labels)}); "
+                    "name one with method="
+                )
+            method = labels[0]
+        try:
+            return self.detections[(column, method)]
+        except KeyError:
+            raise ParameterError(
+                f"no rule {method!r} on column {column!r}; rules there: {', '.join(labels)}"
+            ) from None
+
+    def _check_column(self, column: str) -> None:
+        if column not in self.data.columns:
+            import difflib
+
+            hint = difflib.get_close_matches(str(column), [str(c) for c in self.data.columns], 1)
+            tip = f" Did you mean {hint[0]!r}?" if hint else ""
+            raise InputError(f"no evaluated column {column!r}.{tip} Columns: {', '.join(map(str, self.columns))}")
+
+    def _items(self):
+        """(column, rule, detection) in column order, then rule order."""
+        for col in self.columns:
+            for rule in self.rules:
+                det = self.detections.get((col, rule.label))
+                if det is not None:
+                    yield col, rule, det
+
+    # ------------------------------------------------------------------- views
+    @property
+    def mask(self) -> pd.DataFrame:
+        """Bool frame like :attr:`data`: True where any rule flagged the value."""
+        out = np.zeros(self.data.shape, dtype=bool)
+        pos = {c: i for i, c in enumerate(self.columns)}
+        for col, _rule, det in self._items():
+            out[:, pos[col]] |= det.mask
+        return pd.DataFrame(out, index=self.data.index, columns=self.data.columns)
+
+    def mask_of(self, method: str) -> pd.DataFrame:
+        """Bool frame like :attr:`data`: True where rule ``method`` flagged the value."""
+        if method not in self.methods:
+            raise ParameterError(f"no rule {method!r}; rules: {', '.join(self.methods)}")
+        out = np.zeros(self.data.shape, dtype=bool)
+        for j, col in enumerate(self.columns):
+            det = self.detections.get((col, method))
+            if det is not None:
+                out[:, j] = det.mask
+        return pd.DataFrame(out, index=self.data.index, columns=self.data.columns)
+
+    @property
+    def flags(self) -> pd.DataFrame:
+        """QARTOD flag codes (uint8) like :attr:`data`; see :mod:`aquaflag.flags`.
+
+        A cell is 9 MISSING where the value is NaN; otherwise the most severe
+        outcome of the rules: FAIL/SUSPECT where a rule of that severity
+        flagged it, GOOD where at least one rule evaluated it, else
+        NOT_EVALUATED.
+        """
+        codes = np.full(self.data.shape, int(Flag.NOT_EVALUATED), dtype=np.uint8)
+        pos = {c: i for i, c in enumerate(self.columns)}
+        for col, rule, det in self._items():
+            j = pos[col]
+            rule_codes = np.where(
+                det.mask, int(severity_flag(rule.severity)),
+                np.where(det.evaluated, int(Flag.GOOD), int(Flag.NOT_EVALUATED)),
+            )
+            codes[:, j] = combine(codes[:, j], rule_codes)
+        codes[np.isnan(self._values())] = int(Flag.MISSING)
+        return pd.DataFrame(codes, index=self.data.index, columns=self.data.columns)
+
+    def _values(self) -> np.ndarray:
+        return self.data.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    @property
+    def outliers(self) -> pd.DataFrame:
+        """Tidy table, one row per (column, time, rule) flag.
+
+        Columns: ``column, time, value, method, score, lower, upper``, sorted
+        by column (input order), time, then rule order.
+        """
+        parts = []
+        times = self.data.index
+        for col, rule, det in self._items():
+            idx = np.flatnonzero(det.mask)
+            if idx.size == 0:
+                continue
+            parts.append(pd.DataFrame({
+                "column": col,
+                "time": times[idx],
+                "value": self.data[col].to_numpy(dtype=np.float64, na_value=np.nan)[idx],
+                "method": rule.label,
+                "score": det.score[idx],
+                "lower": det.lower[idx],
+                "upper": det.upper[idx],
+                "_pos": idx,
+            }))
+        if not parts:
+            empty = pd.DataFrame({c: pd.Series(dtype=float) for c in OUTLIER_COLUMNS})
+            empty = empty.astype({"column": object, "method": object})
+            empty["time"] = pd.Series(times[:0])
+            return empty
+        table = pd.concat(parts, ignore_index=True)
+        order = {c: i for i, c in enumerate(self.columns)}
+        table["_col"] = table["column"].map(order)
+        table = table.sort_values(["_col", "_pos"], kind="stable")
+        return table.drop(columns=["_col", "_pos"]).reset_index(drop=True)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per (column, rule): n, missing, evaluated, outliers, bounds, parameters, note.
+
+        ``lower``/``upper`` are the bounds when one pair applies to the whole
+        series; for windowed or seasonal rules they are the smallest lower and
+        the largest upper bound used. When the data came from
+        :func:`aquaflag.read`, the per-column counts of coerced cells
+        (missing tokens, censored values, no-data codes, unparsed text) are
+        added.
+        """
+        rows = []
+        for col, rule, det in self._items():
+            values = self.data[col]
+            row = {
+                "column": col,
+                "method": rule.label,
+                "n": len(values),
+                "missing": int(values.isna().sum()),
+                "evaluated": det.n_evaluated,
+                "outliers": det.n_outliers,
+                "lower": _extreme(det.lower, np.min),
+                "upper": _extreme(det.upper, np.max),
+                "parameters": _format_params(det.params),
+                "note": det.note,
+            }
+            counts = self._source_counts(col)
+            row.update(counts)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _source_counts(self, column: str) -> dict[str, int]:
+        if self.source is None or not hasattr(self.source, "counts"):
+            return {}
+        return {k: int(v) for k, v in self.source.counts(column).items()}
+
+    def cleaned(self, policy: str = "nan", *, min_flag: str = "suspect",
+                limit: str | int | None = None) -> pd.DataFrame:
+        """A copy of the data with flagged values handled; the input is untouched.
+
+        Parameters
+        ----------
+        policy : {"nan", "interpolate", "keep"}
+            "nan" sets flagged values to NaN; "interpolate" then fills those
+            (and only those) gaps by time-weighted linear interpolation
+            between the nearest unflagged neighbours, for gaps no longer than
+            ``limit``; "keep" returns the values unchanged (with
+            :attr:`flags` beside them, for tools that read flags).
+        min_flag : {"suspect", "fail"}
+            Values with a flag at least this severe are treated as flagged.
+        limit : str, int or None
+            With "interpolate": the longest gap to fill, as a time span
+            (``"1D"``) or a number of points; None fills every flagged gap
+            that has a neighbour on both sides. Longer gaps stay NaN.
+
+        Returns
+        -------
+        DataFrame
+            Same index and columns as :attr:`data`. No row or column is dropped;
+            the original values stay in :attr:`data` and the flags in :attr:`flags`.
+        """
+        if policy not in ("nan", "interpolate", "keep"):
+            raise ParameterError(f"policy must be one of 'nan', 'interpolate', 'keep'; got {policy!r}")
+        worst = severity_flag(min_flag)
+        out = self.data.copy()
+        if policy == "keep":
+            return out
+        flagged = self.flags.isin([int(f) for f in (Flag.SUSPECT, Flag.FAIL) if f.rank >= worst.rank])
+        out = out.mask(flagged)
+        if policy == "interpolate":
+            from .cleaning import interpolate_gaps
+
+            out = interpolate_gaps(out, flagged, limit=limit)
+        return out
+
+    # -------------------------------------------------------------- rendering
+    def plot(self, column: str, method: str | None = None, **kwargs):
+        """Figure of one column with its outliers in red; see :func:`aquaflag.plot.plot_column`."""
+        from .plot import plot_column
+
+        return plot_column(self, column, method=method, **kwargs)
+
+    def plot_methods(self, column: str, **kwargs):
+        """2 × 2 figure comparing the methods on one column; see :func:`aquaflag.plot.plot_methods`."""
+        from .plot import plot_methods
+
+        return plot_methods(self, column, **kwargs)
+
+    def __repr__(self) -> str:
+        n_out = int(self.mask.to_numpy().sum())
+        return (f"<aquaflag.Result: {len(self.columns)} column(s) x {len(self.data)} rows, "
+                f"rules {', '.join(self.methods)}; {n_out} value(s) flagged>")
+
+
+def _extreme(arr: np.ndarray, pick) -> float:
+    """``pick`` (np.min or np.max) of the non-NaN bounds; NaN when there are none."""
+    finite = arr[~np.isnan(arr)]
+    return float(pick(finite)) if finite.size else float("nan")
+
+
+def _format_params(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items())
