@@ -9,7 +9,6 @@ series can be processed in parallel (or on Dask) with identical results.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -19,7 +18,7 @@ import pandas as pd
 
 from . import registry
 from .detection import Detection
-from .errors import InputError, ParameterError
+from .errors import InputError, ParameterError, did_you_mean
 from .flags import severity_flag
 from .result import Result
 
@@ -228,10 +227,9 @@ def prepare_frame(data, columns: Sequence[str] | None = None) -> tuple[pd.DataFr
         for pat in columns:
             hits = [c for c in frame.columns if c == pat or (isinstance(c, str) and fnmatch.fnmatchcase(c, pat))]
             if not hits:
-                hint = difflib.get_close_matches(str(pat), [str(c) for c in frame.columns], 1)
-                tip = f" Did you mean {hint[0]!r}?" if hint else ""
+                tip = did_you_mean(pat, frame.columns)
                 raise InputError(
-                    f"column {pat!r} not found.{tip} Columns: {', '.join(map(str, frame.columns))}"
+                    f"column {pat!r} not found; {tip}columns: {', '.join(map(str, frame.columns))}"
                 )
             chosen.extend(h for h in hits if h not in chosen)
         for c in chosen:

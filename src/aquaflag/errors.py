@@ -22,3 +22,13 @@ class ParameterError(AquaflagError):
 
 class ConfigError(AquaflagError):
     """A QC configuration file is invalid."""
+
+
+def did_you_mean(name: object, options) -> str:
+    """``"did you mean 'x'? "`` for the closest of ``options`` (case-insensitive), else ``""``."""
+    import difflib
+
+    options = [str(o) for o in options]
+    lowered = {o.lower(): o for o in options}
+    hit = difflib.get_close_matches(str(name).lower(), list(lowered), n=1)
+    return f"did you mean {lowered[hit[0]]!r}? " if hit else ""

@@ -9,7 +9,6 @@ parameters are declared once, as data (:class:`Interval`, :class:`Options`,
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import math
@@ -17,7 +16,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .errors import ParameterError
+from .errors import ParameterError, did_you_mean
 
 __all__ = [
     "Interval",
@@ -235,9 +234,8 @@ class MethodSpec:
         unknown = [k for k in params if k not in self.params]
         if unknown:
             name = unknown[0]
-            hint = difflib.get_close_matches(name, list(self.params), n=1)
             known = ", ".join(self.params) or "none"
-            tip = f"did you mean {hint[0]!r}? " if hint else ""
+            tip = did_you_mean(name, self.params)
             raise ParameterError(
                 f"{self.name} has no parameter {name!r}; {tip}its parameters are: {known}"
             )
@@ -246,8 +244,20 @@ class MethodSpec:
             out[pname] = p.check(self.name, params[pname]) if pname in params else p.default
         return out
 
-    def __call__(self, values, **params):
-        return self.func(values, **params)
+    def __call__(self, values, *, times=None, **params):
+        """Validate ``params`` and run the method on one series.
+
+        ``times`` (datetime64 array) is passed on to methods that need
+        timestamps and ignored by the others.
+        """
+        kwargs = self.validate(params)
+        if self.needs_times:
+            if times is None:
+                raise ParameterError(
+                    f"{self.name} needs timestamps: pass times= (or data with a DatetimeIndex)"
+                )
+            kwargs["times"] = times
+        return self.func(values, **kwargs)
 
 
 _REGISTRY: dict[str, MethodSpec] = {}
@@ -289,7 +299,7 @@ def register(
             func=func,
             params=declared,
             family=family,
-            summary=doc.splitlines()[0] if doc else name,
+            summary=(doc.splitlines()[0] if doc else name).replace("``", ""),
             formula=formula,
             default_severity=default_severity,
             needs_times=needs_times,
@@ -300,7 +310,7 @@ def register(
 
         @functools.wraps(func)
         def validated(values, **kwargs):
-            return func(values, **spec.validate(kwargs))
+            return spec(values, **kwargs)
 
         validated.spec = spec  # type: ignore[attr-defined]
         return validated
@@ -320,8 +330,7 @@ def get(name: str) -> MethodSpec:
     key = name.strip().lower().replace("-", "_")
     if key in _REGISTRY:
         return _REGISTRY[key]
-    hint = difflib.get_close_matches(key, list(_REGISTRY), n=1)
-    tip = f"did you mean {hint[0]!r}? " if hint else ""
+    tip = did_you_mean(key, _REGISTRY)
     raise ParameterError(
         f"unknown method {name!r}; {tip}available: {', '.join(names())} "
         "(see `aquaflag methods`)"

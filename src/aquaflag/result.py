@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .detection import Detection
-from .errors import InputError, ParameterError
+from .errors import InputError, ParameterError, did_you_mean
 from .flags import Flag, combine, severity_flag
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,11 +93,10 @@ class Result:
 
     def _check_column(self, column: str) -> None:
         if column not in self.data.columns:
-            import difflib
-
-            hint = difflib.get_close_matches(str(column), [str(c) for c in self.data.columns], 1)
-            tip = f" Did you mean {hint[0]!r}?" if hint else ""
-            raise InputError(f"no evaluated column {column!r}.{tip} Columns: {', '.join(map(str, self.columns))}")
+            tip = did_you_mean(column, self.columns)
+            raise InputError(
+                f"no evaluated column {column!r}; {tip}columns: {', '.join(map(str, self.columns))}"
+            )
 
     def _items(self):
         """(column, rule, detection) in column order, then rule order."""

@@ -1,0 +1,125 @@
+"""The four seed methods: exact equivalence with the seed rules, and degenerate cases.
+
+The reference flags are computed here independently of aquaflag: plain pandas
+expressions of the seed rules (../shared/DESIGN.md) and statsmodels' exact
+medcouple as the oracle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.stattools import medcouple as sm_medcouple
+
+import aquaflag
+from aquaflag.methods import adjusted_boxplot, iqr, modified_zscore, zscore
+
+
+def seed_flags(s: pd.Series, method: str) -> pd.Index:
+    """Timestamps the seed rule flags on one column (NaN dropped first, as the seed did)."""
+    s = s.dropna()
+    if method == "zscore":
+        z = (s - s.mean()) / s.std()
+        return s.index[z.abs() > 3]
+    if method == "modified_zscore":
+        med = s.median()
+        mad = (s - med).abs().median()
+        return s.index[(0.6745 * (s - med) / mad).abs() > 3.5]
+    q1, q3 = s.quantile(0.25), s.quantile(0.75)
+    iqr_ = q3 - q1
+    if method == "iqr":
+        return s.index[(s < q1 - 1.5 * iqr_) | (s > q3 + 1.5 * iqr_)]
+    mc = sm_medcouple(s.to_numpy(), use_fast=False)
+    if mc >= 0:
+        lo, hi = q1 - 1.5 * np.exp(-4 * mc) * iqr_, q3 + 1.5 * np.exp(3 * mc) * iqr_
+    else:
+        lo, hi = q1 - 1.5 * np.exp(-3 * mc) * iqr_, q3 + 1.5 * np.exp(4 * mc) * iqr_
+    return s.index[(s < lo) | (s > hi)]
+
+
+SEED_TOTALS = {"zscore": 24, "modified_zscore": 20, "iqr": 38, "adjusted_boxplot": 55}
+
+
+@pytest.mark.parametrize("method", list(SEED_TOTALS))
+def test_seed_equivalence_on_daecheong(daecheong, method):
+    result = aquaflag.detect(daecheong, method=method)
+    got = result.outliers
+    total = 0
+    for col in daecheong.columns:
+        expected = seed_flags(daecheong[col], method)
+        flagged = got.loc[got["column"] == col, "time"]
+        assert list(pd.DatetimeIndex(flagged)) == list(expected), col
+        total += len(expected)
+    assert total == SEED_TOTALS[method] == len(got)
+
+
+def test_all_methods_side_by_side_equal_single_runs(daecheong):
+    together = aquaflag.detect(daecheong, method="all").outliers
+    for method in SEED_TOTALS:
+        alone = aquaflag.detect(daecheong, method=method).outliers
+        part = together[together["method"] == method].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone)
+
+
+def test_zscore_reference_values():
+    x = np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])
+    det = zscore(x, threshold=1.0)
+    s = pd.Series(x)
+    np.testing.assert_allclose(det.score, (s - s.mean()) / s.std())
+    assert det.mask.nonzero()[0].tolist() == [0, 7]
+    assert det.lower[0] == pytest.approx(s.mean() - s.std())
+
+
+def test_modified_zscore_mad_zero_falls_back_to_mean_abs_dev():
+    x = np.array([5.0] * 8 + [5.5, 9.0])
+    det = modified_zscore(x)
+    mean_ad = np.mean(np.abs(x - 5.0))  # (0.5 + 4) / 10
+    expected = (x - 5.0) / (1.253314 * mean_ad)
+    np.testing.assert_allclose(det.score, expected)
+    assert det.mask.nonzero()[0].tolist() == [9]
+    assert "MAD = 0" in det.note
+
+
+def test_constant_series_not_evaluated_with_reason():
+    x = np.full(20, 7.0)
+    for fn in (zscore, modified_zscore, iqr, adjusted_boxplot):
+        det = fn(x)
+        assert not det.mask.any() and not det.evaluated.any()
+        assert det.note
+
+
+def test_iqr_zero_is_not_evaluated_rather_than_flagging_everything():
+    x = np.array([1.0] * 10 + [1.2, 0.8, 50.0])
+    det = iqr(x)
+    assert not det.mask.any()
+    assert "IQR = 0" in det.note
+    assert modified_zscore(x).mask[12]  # the documented alternative catches it
+
+
+def test_fewer_than_three_values():
+    det = zscore([1.0, 2.0, np.nan])
+    assert not det.evaluated.any() and "at least 3" in det.note
+
+
+def test_adjusted_boxplot_uses_medcouple_fences():
+    rng = np.random.default_rng(2)
+    x = rng.lognormal(size=400)
+    det = adjusted_boxplot(x)
+    q1, q3 = np.quantile(x, [0.25, 0.75])
+    mc = sm_medcouple(x, use_fast=False)
+    assert det.stats["mc"] == pytest.approx(mc, abs=1e-12)
+    assert det.lower[0] == pytest.approx(q1 - 1.5 * np.exp(-4 * mc) * (q3 - q1))
+    assert det.upper[0] == pytest.approx(q3 + 1.5 * np.exp(3 * mc) * (q3 - q1))
+    # negative skew mirrors the fences
+    neg = adjusted_boxplot(-x)
+    assert neg.lower[0] == pytest.approx(-det.upper[0])
+    np.testing.assert_array_equal(neg.mask, det.mask)
+
+
+def test_fence_scores_cross_threshold_exactly_at_the_fence():
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 30.0])
+    det = iqr(x)
+    flagged = np.abs(det.score) > 1.5
+    np.testing.assert_array_equal(flagged, det.mask)
+    assert det.score[4] == 0.0  # between the quartiles

@@ -1,0 +1,85 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import aquaflag
+from aquaflag.errors import InputError, ParameterError
+from aquaflag.flags import Flag
+
+
+@pytest.fixture
+def result():
+    idx = pd.date_range("2021-01-01", periods=40, freq="D", name="Date")
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"a": rng.normal(10, 1, 40), "b": rng.normal(0, 1, 40)}, index=idx)
+    df.iloc[5, 0] = 30.0
+    df.iloc[7, 0] = np.nan
+    df.iloc[33, 1] = -12.0
+    return aquaflag.detect(df, method=["zscore", "iqr"])
+
+
+def test_mask_is_union_and_masks_per_method(result):
+    m = result.mask
+    assert m.shape == result.data.shape and m.index.equals(result.data.index)
+    assert m.iloc[5, 0] and m.iloc[33, 1]
+    assert (result.mask_of("zscore") | result.mask_of("iqr")).equals(m)
+    with pytest.raises(ParameterError):
+        result.mask_of("hampel")
+
+
+def test_outliers_table(result):
+    out = result.outliers
+    assert list(out.columns) == ["column", "time", "value", "method", "score", "lower", "upper"]
+    row = out[(out["column"] == "a") & (out["method"] == "zscore")].iloc[0]
+    assert row["value"] == 30.0 and row["time"] == result.data.index[5]
+    det = result.detection("a", "zscore")
+    assert row["score"] == det.score[5] and row["upper"] == det.upper[5]
+    # ordered by column, then time, then method
+    assert out["column"].tolist() == sorted(out["column"].tolist(), key=["a", "b"].index)
+
+
+def test_empty_outliers_table_has_the_columns():
+    res = aquaflag.detect(pd.Series([1.0, 1.1, 0.9, 1.0], name="x"), method="zscore")
+    assert res.outliers.empty
+    assert list(res.outliers.columns) == ["column", "time", "value", "method", "score", "lower", "upper"]
+
+
+def test_flags_qartod(result):
+    flags = result.flags
+    assert flags.iloc[5, 0] == Flag.SUSPECT
+    assert flags.iloc[7, 0] == Flag.MISSING
+    assert flags.iloc[0, 0] == Flag.GOOD
+    assert flags.dtypes.unique().tolist() == [np.uint8]
+
+
+def test_summary(result):
+    s = result.summary
+    assert len(s) == 4
+    row = s[(s["column"] == "a") & (s["method"] == "zscore")].iloc[0]
+    assert row["n"] == 40 and row["missing"] == 1 and row["evaluated"] == 39
+    assert row["outliers"] == 1 and row["parameters"] == "threshold=3.0"
+    det = result.detection("a", "zscore")
+    assert row["lower"] == det.lower[0] and row["upper"] == det.upper[0]
+
+
+def test_cleaned_sets_flagged_to_nan_and_keeps_input(result):
+    before = result.data.copy()
+    clean = result.cleaned()
+    assert np.isnan(clean.iloc[5, 0]) and np.isnan(clean.iloc[33, 1])
+    assert clean.shape == result.data.shape
+    assert clean.iloc[0, 0] == before.iloc[0, 0]
+    pd.testing.assert_frame_equal(result.data, before)
+    assert result.cleaned("keep").equals(result.data)
+    with pytest.raises(ParameterError, match="policy"):
+        result.cleaned("drop")
+
+
+def test_detection_lookup_errors(result):
+    with pytest.raises(ParameterError, match="2 rules"):
+        result.detection("a")
+    with pytest.raises(InputError, match="did you mean 'a'"):
+        result.detection("A", "zscore")
+
+
+def test_repr(result):
+    assert "2 column(s) x 40 rows" in repr(result)
