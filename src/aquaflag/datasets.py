@@ -47,11 +47,12 @@ genuine extremes, *not* faults), a few logger gaps (NaN), and injected sensor fa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from .parameters import UNITS, parse_column, unit_of  # noqa: F401  (re-exported)
 
 __all__ = [
     "UNITS",
@@ -62,122 +63,6 @@ __all__ = [
     "sensor_demo_truth",
     "unit_of",
 ]
-
-# ---------------------------------------------------------------------------------------
-# Units and column names
-# ---------------------------------------------------------------------------------------
-
-#: Units of common water-quality parameters, keyed by parameter name (English and Korean,
-#: plus the short names used by :func:`sensor_demo`). pH is dimensionless (``""``).
-UNITS: dict[str, str] = {
-    "Water Temperature": "°C",
-    "수온": "°C",
-    "Temperature": "°C",
-    "temp": "°C",
-    "pH": "",
-    "DO": "mg/L",
-    "Dissolved Oxygen": "mg/L",
-    "용존산소": "mg/L",
-    "Transparency": "m",
-    "투명도": "m",
-    "Conductivity": "µS/cm",
-    "Specific Conductance": "µS/cm",
-    "전기전도도": "µS/cm",
-    "cond": "µS/cm",
-    "Turbidity": "NTU",
-    "탁도": "NTU",
-    "turb": "NTU",
-    "Chlorophyll-a": "mg/m³",
-    "클로로필-a": "mg/m³",
-}
-
-_COLUMN_RE = re.compile(r"^(?P<param>.*?)\s*\((?P<station>[^()]*)\)\s*$", re.DOTALL)
-
-
-def parse_column(column: str) -> tuple[str, str | None]:
-    """Split a wide-format column name into parameter and station.
-
-    Parameters
-    ----------
-    column : str
-        A column name such as ``"pH(Mun-Ui)"`` or ``"용존산소(회남)"``. The station is the
-        text inside the *last* pair of parentheses, which must end the name.
-
-    Returns
-    -------
-    tuple of (str, str or None)
-        ``(parameter, station)``, both stripped of surrounding whitespace; ``station`` is
-        None when the name has no trailing ``(...)`` part or the parentheses are empty.
-
-    Raises
-    ------
-    TypeError
-        If `column` is not a string.
-
-    Examples
-    --------
-    >>> parse_column("pH(Mun-Ui)")
-    ('pH', 'Mun-Ui')
-    >>> parse_column("Water Temperature (Hoe-Nam)")
-    ('Water Temperature', 'Hoe-Nam')
-    >>> parse_column("pH")
-    ('pH', None)
-    """
-    if not isinstance(column, str):
-        raise TypeError(f"column must be a str; got {type(column).__name__}")
-    match = _COLUMN_RE.match(column)
-    if match is None:
-        return column.strip(), None
-    station = match.group("station").strip()
-    return match.group("param").strip(), (station or None)
-
-
-_UNITS_FOLDED = {key.casefold(): unit for key, unit in UNITS.items()}
-
-
-def unit_of(column: str) -> str | None:
-    """Return the unit of a column from its parameter name.
-
-    The part of `column` before the first ``"("`` is compared case-insensitively with the
-    keys of :data:`UNITS`: an exact match wins; otherwise the longest key that is a prefix
-    of it and is followed by a non-alphanumeric character (``"DO_mgL"`` -> DO, but
-    ``"Phosphate"`` is not pH).
-
-    Parameters
-    ----------
-    column : str
-        A column name such as ``"DO(Hoe-Nam)"``, ``"용존산소(회남)"`` or ``"temp"``.
-
-    Returns
-    -------
-    str or None
-        The unit (``""`` for pH, which has none), or None when the parameter is unknown.
-
-    Examples
-    --------
-    >>> unit_of("DO(Hoe-Nam)")
-    'mg/L'
-    >>> unit_of("수온(문의)")
-    '°C'
-    >>> unit_of("pH(Chu-Dong)")
-    ''
-    >>> unit_of("Secchi depth") is None
-    True
-    """
-    if not isinstance(column, str):
-        return None
-    name = column.split("(", 1)[0].strip().casefold()
-    if not name:
-        return None
-    if name in _UNITS_FOLDED:
-        return _UNITS_FOLDED[name]
-    best: str | None = None
-    for key in _UNITS_FOLDED:
-        if name.startswith(key) and not name[len(key)].isalnum():
-            if best is None or len(key) > len(best):
-                best = key
-    return None if best is None else _UNITS_FOLDED[best]
-
 
 # ---------------------------------------------------------------------------------------
 # Shared helpers

@@ -158,7 +158,11 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
         for rule in resolved:
             if not rule.selects(col):
                 continue
-            detections[(col, rule.label)] = apply(rule, values, times)
+            siblings = None
+            if "siblings" in registry.get(rule.method).context:
+                siblings = sibling_series(frame, col)
+            detections[(col, rule.label)] = apply(rule, values, times, column=str(col),
+                                                  siblings=siblings)
     unmatched = [r.label for r in resolved if not any(k[1] == r.label for k in detections)]
     if unmatched and len(frame.columns):
         raise InputError(
@@ -168,22 +172,30 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
     return Result(frame, resolved, detections, skipped=skipped, source=source)
 
 
-def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None) -> Detection:
+def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None = None, *,
+          column: str | None = None, siblings: Mapping[str, np.ndarray] | None = None) -> Detection:
     """Run one resolved rule on one series (values as float64, NaN = missing)."""
     spec = registry.get(rule.method)
-    kwargs = dict(rule.params)
-    if spec.needs_times:
-        if times is None:
-            raise InputError(
-                f"{rule.method} needs timestamps: give the data a DatetimeIndex "
-                "(aquaflag.read finds the date column)"
-            )
-        kwargs["times"] = times
     finite = np.isfinite(values) | np.isnan(values)
     if not finite.all():
         values = np.where(finite, values, np.nan)  # +-inf is not a measurement
-    det = spec.func(values, **kwargs)
-    return det
+    given = {"times": times, "column": column, "siblings": siblings}
+    return spec.func(values, **rule.params, **{k: given[k] for k in spec.context})
+
+
+def sibling_series(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
+    """The other columns of the same parameter at other stations: ``pH(B)``, ``pH(C)`` for ``pH(A)``."""
+    from .parameters import parse_column
+
+    param, station = parse_column(str(column))
+    out = {}
+    for other in frame.columns:
+        if other == column:
+            continue
+        p2, s2 = parse_column(str(other))
+        if p2.lower() == param.lower() and s2 != station:
+            out[str(other)] = frame[other].to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
 
 
 def _times(frame: pd.DataFrame) -> np.ndarray | None:

@@ -220,8 +220,7 @@ class MethodSpec:
     summary: str
     formula: str
     default_severity: str = "suspect"
-    needs_times: bool = False
-    aliases: tuple[str, ...] = field(default=())
+    context: tuple[str, ...] = ()
 
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
         """Return the full parameter set (defaults filled in), validated.
@@ -244,23 +243,24 @@ class MethodSpec:
             out[pname] = p.check(self.name, params[pname]) if pname in params else p.default
         return out
 
-    def __call__(self, values, *, times=None, **params):
+    def __call__(self, values, *, times=None, column=None, siblings=None, **params):
         """Validate ``params`` and run the method on one series.
 
-        ``times`` (datetime64 array) is passed on to methods that need
-        timestamps and ignored by the others.
+        The context arguments (``times``: datetime64 array; ``column``: the
+        series name; ``siblings``: other series of the same parameter) are
+        passed on to methods that accept them and ignored by the others.
         """
         kwargs = self.validate(params)
-        if self.needs_times:
-            if times is None:
-                raise ParameterError(
-                    f"{self.name} needs timestamps: pass times= (or data with a DatetimeIndex)"
-                )
-            kwargs["times"] = times
+        given = {"times": times, "column": column, "siblings": siblings}
+        kwargs.update({k: given[k] for k in self.context})
         return self.func(values, **kwargs)
 
 
 _REGISTRY: dict[str, MethodSpec] = {}
+
+#: Keyword arguments a method may accept besides its parameters: data context
+#: the engine supplies (timestamps, the series name, sibling series).
+CONTEXT = ("times", "column", "siblings")
 
 
 def register(
@@ -270,14 +270,15 @@ def register(
     family: str,
     formula: str,
     default_severity: str = "suspect",
-    needs_times: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a detection method under ``name``.
 
     The decorated function keeps working as a plain function; calling it
     validates its parameters against the declaration first (the engine
     validates once and calls ``spec.func`` directly). Defaults come from
-    the function signature, so they are written once.
+    the function signature, so they are written once. Keyword arguments
+    named in :data:`CONTEXT` are data context, not parameters: the engine
+    passes them to the methods whose signature has them.
     """
 
     params = dict(params or {})
@@ -302,7 +303,7 @@ def register(
             summary=(doc.splitlines()[0] if doc else name).replace("``", ""),
             formula=formula,
             default_severity=default_severity,
-            needs_times=needs_times,
+            context=tuple(c for c in CONTEXT if c in sig.parameters),
         )
         if name in _REGISTRY:
             raise ValueError(f"method {name!r} is registered twice")
