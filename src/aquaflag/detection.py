@@ -42,6 +42,10 @@ class Detection:
         MC, ...), for reports.
     note : str
         A sentence on any degenerate case met; empty otherwise.
+    grade : ndarray of uint8, shape (n,), or None
+        For methods that grade what they flag (e.g. a gross-range test with a
+        suspect span and a fail span): the QARTOD code (3 SUSPECT or 4 FAIL)
+        of each flagged point. None means the rule's severity applies.
     """
 
     mask: np.ndarray
@@ -53,11 +57,14 @@ class Detection:
     params: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    grade: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.mask.shape[0]
-        for name in ("evaluated", "score", "lower", "upper"):
+        for name in ("evaluated", "score", "lower", "upper", "grade"):
             arr = getattr(self, name)
+            if arr is None:
+                continue
             if arr.shape != (n,):
                 raise ValueError(f"Detection.{name} has shape {arr.shape}; expected ({n},)")
         if np.any(self.mask & ~self.evaluated):

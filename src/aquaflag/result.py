@@ -133,16 +133,16 @@ class Result:
 
         A cell is 9 MISSING where the value is NaN; otherwise the most severe
         outcome of the rules: FAIL/SUSPECT where a rule of that severity
-        flagged it, GOOD where at least one rule evaluated it, else
-        NOT_EVALUATED.
+        flagged it (or the grade the method gave the point), GOOD where at
+        least one rule evaluated it, else NOT_EVALUATED.
         """
         codes = np.full(self.data.shape, int(Flag.NOT_EVALUATED), dtype=np.uint8)
         pos = {c: i for i, c in enumerate(self.columns)}
         for col, rule, det in self._items():
             j = pos[col]
+            hit = det.grade if det.grade is not None else int(severity_flag(rule.severity))
             rule_codes = np.where(
-                det.mask, int(severity_flag(rule.severity)),
-                np.where(det.evaluated, int(Flag.GOOD), int(Flag.NOT_EVALUATED)),
+                det.mask, hit, np.where(det.evaluated, int(Flag.GOOD), int(Flag.NOT_EVALUATED))
             )
             codes[:, j] = combine(codes[:, j], rule_codes)
         codes[np.isnan(self._values())] = int(Flag.MISSING)
