@@ -1,0 +1,258 @@
+"""Rolling (windowed) statistics over count or time windows, NaN-aware.
+
+A window is given per point as an index range ``[start, end)`` into the
+series (:func:`window_bounds`), so count windows (``96``), time windows on
+irregular timestamps (``"30D"``), centred and trailing windows all go through
+the same kernels.
+
+Why hand-written: pandas and bottleneck provide rolling medians and
+quantiles, but not a *true* rolling MAD (the median of deviations from each
+window's *own* median), nor a rolling medcouple, nor all of them from one
+pass. :func:`rolling_robust` keeps each window's values in a sorted buffer
+(insert and delete by binary search as the window slides), so every
+statistic is exact. It is compiled with numba (``cache=True``) for long
+series; short series (at most ``SMALL`` window cells in all) use a NumPy
+path, so a first run on a small file never waits for a compilation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, ParameterError
+
+__all__ = ["window_bounds", "rolling_robust", "rolling_mean_std", "ROBUST_STATS", "SMALL"]
+
+#: Statistics :func:`rolling_robust` returns, in this order.
+ROBUST_STATS = ("count", "median", "mad", "mean_abs_dev", "q1", "q3", "mc")
+#: Up to this many window cells (sum of window lengths) the NumPy path is used.
+SMALL = 2_000_000
+
+
+def parse_window(window) -> int | pd.Timedelta:
+    """A window as a positive point count (int) or a positive time span (Timedelta)."""
+    if isinstance(window, (bool, np.bool_)):
+        raise ParameterError(f"window must be a number of points or a time span like '30D'; got {window!r}")
+    if isinstance(window, (int, np.integer)):
+        if window < 1:
+            raise ParameterError(f"window must be >= 1 point; got {window}")
+        return int(window)
+    if isinstance(window, str):
+        try:
+            span = pd.Timedelta(pd.tseries.frequencies.to_offset(window))
+        except (ValueError, TypeError):
+            try:
+                span = pd.Timedelta(window)
+            except (ValueError, TypeError):
+                raise ParameterError(
+                    f"window must be a number of points or a time span like '30D', '6h'; got {window!r}"
+                ) from None
+        if span <= pd.Timedelta(0):
+            raise ParameterError(f"window must be a positive time span; got {window!r}")
+        return span
+    raise ParameterError(f"window must be a number of points or a time span like '30D'; got {window!r}")
+
+
+def window_bounds(n: int, window, *, times=None, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Index range ``[start, end)`` of each point's window.
+
+    Parameters
+    ----------
+    n : int
+        Series length.
+    window : int or str
+        A number of points, or a time span (``"30D"``, ``"6h"``) which needs ``times``.
+    times : array of datetime64, optional
+        Sorted timestamps (irregular is fine).
+    center : bool
+        Centred window (the point in the middle) or trailing (the point last).
+
+    Returns
+    -------
+    starts, ends : ndarray of int64
+
+    Notes
+    -----
+    Count window w, centred: points ``i - w//2 .. i - w//2 + w - 1``; trailing:
+    ``i - w + 1 .. i``; clipped at the ends. Time window T, centred: times in
+    ``[t_i - T/2, t_i + T/2]``; trailing: ``(t_i - T, t_i]`` (pandas'
+    convention for offset windows).
+
+    Examples
+    --------
+    >>> window_bounds(5, 3)
+    (array([0, 0, 1, 2, 3]), array([2, 3, 4, 5, 5]))
+    """
+    w = parse_window(window)
+    idx = np.arange(n, dtype=np.int64)
+    if isinstance(w, int):
+        if center:
+            starts = idx - w // 2
+        else:
+            starts = idx - w + 1
+        return np.clip(starts, 0, n), np.clip(starts + w, 0, n)
+    if times is None:
+        raise InputError(
+            f"a time window ({window!r}) needs timestamps: give the data a DatetimeIndex "
+            "(aquaflag.read finds the date column) or use a number of points"
+        )
+    t = np.asarray(times, dtype="datetime64[ns]").view(np.int64)
+    if t.size and np.any(np.diff(t) < 0):
+        raise InputError("timestamps are not sorted: sort the data by time before a time window")
+    span = w.value
+    if center:
+        starts = np.searchsorted(t, t - span // 2, side="left")
+        ends = np.searchsorted(t, t + span // 2, side="right")
+    else:
+        starts = np.searchsorted(t, t - span, side="right")
+        ends = idx + 1
+    return starts.astype(np.int64), ends.astype(np.int64)
+
+
+def rolling_mean_std(values, starts, ends, *, min_periods: int = 2, ddof: int = 1):
+    """Mean, standard deviation and count of the non-NaN values of each window.
+
+    Uses cumulative sums of the values minus their overall mean (to limit
+    cancellation), so it is O(n) for any windows.
+
+    Returns
+    -------
+    mean, std, count : ndarray
+        NaN where a window has fewer than ``min_periods`` values.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    ok = ~np.isnan(x)
+    shift = float(np.mean(x[ok])) if ok.any() else 0.0
+    y = np.where(ok, x - shift, 0.0)
+    c1 = np.concatenate([[0.0], np.cumsum(y)])
+    c2 = np.concatenate([[0.0], np.cumsum(y * y)])
+    cn = np.concatenate([[0], np.cumsum(ok)])
+    count = (cn[ends] - cn[starts]).astype(np.float64)
+    s1 = c1[ends] - c1[starts]
+    s2 = c2[ends] - c2[starts]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / count
+        var = (s2 - s1 * mean) / (count - ddof)
+    var = np.maximum(var, 0.0)
+    std = np.sqrt(var)
+    few = count < max(min_periods, ddof + 1)
+    mean = np.where(count < min_periods, np.nan, mean + shift)
+    std[few] = np.nan
+    return mean, std, count
+
+
+def rolling_robust(values, starts, ends, *, min_periods: int = 1, medcouple: bool = False) -> dict:
+    """Robust statistics of the non-NaN values of each window, exactly.
+
+    Parameters
+    ----------
+    values : array_like of float
+    starts, ends : array of int
+        Each point's window ``[start, end)``, both non-decreasing (as from
+        :func:`window_bounds`).
+    min_periods : int
+        Windows with fewer non-NaN values give NaN statistics.
+    medcouple : bool
+        Also compute each window's medcouple (O(w²) per window).
+
+    Returns
+    -------
+    dict of ndarray
+        ``count, median, mad, mean_abs_dev`` (around the median; computed
+        only where MAD = 0, where it serves as the fallback scale, NaN
+        elsewhere), ``q1, q3`` (linear interpolation, as
+        :func:`numpy.quantile`) and, if asked, ``mc``; NaN where the window
+        has too few values.
+
+    Examples
+    --------
+    >>> st = rolling_robust([1.0, 2.0, 10.0, 3.0, np.nan], *window_bounds(5, 3))
+    >>> st["median"]
+    array([1.5, 2. , 3. , 6.5, 3. ])
+    >>> st["mad"]
+    array([0.5, 1. , 1. , 3.5, 0. ])
+    """
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    if x.size and (np.any(np.diff(starts) < 0) or np.any(np.diff(ends) < 0)):
+        raise ValueError("window starts and ends must be non-decreasing")
+    cells = int((ends - starts).sum()) if x.size else 0
+    if cells <= SMALL:
+        out = _robust_numpy(x, starts, ends, medcouple)
+    else:
+        kernel = _numba_kernel()
+        out = dict(zip(ROBUST_STATS, kernel(x, starts, ends, medcouple)))
+        if not medcouple:
+            out["mc"] = np.full(x.size, np.nan)
+    few = out["count"] < max(min_periods, 1)
+    for k in ROBUST_STATS[1:]:
+        out[k] = np.where(few, np.nan, out[k])
+    if not medcouple:
+        out.pop("mc")
+    return out
+
+
+def _robust_numpy(x, starts, ends, medcouple: bool) -> dict:
+    """NumPy path: gather each window into a NaN-padded row, sort rows, read statistics."""
+    n = x.size
+    out = {k: np.full(n, np.nan) for k in ROBUST_STATS}
+    out["count"] = np.zeros(n)
+    if n == 0:
+        return out
+    width = int((ends - starts).max())
+    if width == 0:
+        return out
+    chunk = max(1, SMALL // width)
+    offs = np.arange(width)
+    from .stats import medcouple as mc_fn
+
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        idx = starts[a:b, None] + offs
+        valid = idx < ends[a:b, None]
+        block = np.where(valid, x[np.minimum(idx, n - 1)], np.nan)
+        block.sort(axis=1)  # NaN sort last
+        cnt = (~np.isnan(block)).sum(axis=1)
+        out["count"][a:b] = cnt
+        rows = np.flatnonzero(cnt > 0)
+        if rows.size == 0:
+            continue
+        blk, c = block[rows], cnt[rows]
+        med = _sorted_quantile(blk, c, 0.5)
+        dev = np.abs(blk - med[:, None])
+        dev.sort(axis=1)
+        out["median"][a + rows] = med
+        out["mad"][a + rows] = _sorted_quantile(dev, c, 0.5)
+        meanad = np.nansum(dev, axis=1) / c
+        mad = out["mad"][a + rows]
+        out["mean_abs_dev"][a + rows] = np.where(mad == 0, meanad, np.nan)
+        out["q1"][a + rows] = _sorted_quantile(blk, c, 0.25)
+        out["q3"][a + rows] = _sorted_quantile(blk, c, 0.75)
+        if medcouple:
+            out["mc"][a + rows] = [mc_fn(r[:k]) for r, k in zip(blk, c)]
+    return out
+
+
+def _sorted_quantile(sorted_rows: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    """Linear-interpolation quantile of each row's first ``counts`` (sorted) values."""
+    h = (counts - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, counts - 1)
+    r = np.arange(sorted_rows.shape[0])
+    a, b = sorted_rows[r, lo], sorted_rows[r, hi]
+    return a + (h - lo) * (b - a)
+
+
+_KERNEL = None
+
+
+def _numba_kernel():
+    """Compile (or load from cache) the sorted-buffer kernel; imported lazily."""
+    global _KERNEL
+    if _KERNEL is None:
+        from ._rolling_numba import rolling_robust_kernel
+
+        _KERNEL = rolling_robust_kernel
+    return _KERNEL
