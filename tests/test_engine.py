@@ -63,8 +63,8 @@ def test_shared_parameter_with_several_methods_is_ambiguous(frame):
 def test_per_method_parameters_dict(frame):
     res = aquaflag.detect(frame, method={"zscore": {"threshold": 2.0}, "iqr": {}})
     assert res.methods == ["zscore", "iqr"]
-    assert res.detection("pH(A)", "zscore").params == {"threshold": 2.0}
-    assert res.detection("pH(A)", "iqr").params == {"threshold": 1.5}
+    assert res.detection("pH(A)", "zscore").params["threshold"] == 2.0
+    assert res.detection("pH(A)", "iqr").params["threshold"] == 1.5
 
 
 def test_bad_parameter_names_parameter_and_method(frame):

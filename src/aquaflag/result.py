@@ -208,7 +208,7 @@ class Result:
                 "outliers": det.n_outliers,
                 "lower": _extreme(det.lower, np.min),
                 "upper": _extreme(det.upper, np.max),
-                "parameters": _format_params(det.params),
+                "parameters": format_params(rule.method, det.params),
                 "note": det.note,
             }
             counts = self._source_counts(col)
@@ -285,5 +285,13 @@ def _extreme(arr: np.ndarray, pick) -> float:
     return float(pick(finite)) if finite.size else float("nan")
 
 
-def _format_params(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items())
+def format_params(method: str, params: dict[str, Any]) -> str:
+    """``"threshold=3.0, window=96"``: the first parameter and every one not at its default."""
+    from . import registry
+
+    declared = registry.get(method).params
+    shown = [
+        f"{k}={v}" for i, (k, v) in enumerate(params.items())
+        if i == 0 or k not in declared or v != declared[k].default
+    ]
+    return ", ".join(shown)

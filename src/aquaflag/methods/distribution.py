@@ -14,10 +14,17 @@ rules flag:
 Common conventions
 ------------------
 * NaN is "not evaluated": never flagged, and ignored by every statistic.
-* Fewer than three non-NaN values: nothing is evaluated (a distribution of
-  two values has no outliers); ``Detection.note`` says so.
+* Fewer than ``min_periods`` (default 3) non-NaN values in the reference set:
+  not evaluated (a distribution of two values has no outliers);
+  ``Detection.note`` says so.
 * Comparisons are strict (a value exactly on a bound is not flagged), as in
   the seed rules.
+* Reference set (see :mod:`aquaflag.methods.context`): the whole series by
+  default; ``window=`` (points or a time span; ``center``, ``min_periods``)
+  for a rolling window; ``by="month"|"season"|"doy"`` (with ``doy_window``)
+  to judge each value against its own season over all years. ``min_scale``
+  floors the scale (std, MAD scale, IQR) so that smooth high-frequency
+  signals, whose rolling scale is tiny, are not over-flagged.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import numpy as np
 
 from ..detection import Detection
 from ..registry import Interval, register
-from ..stats import finite, medcouple, quantiles
+from .context import CONTEXT_PARAMS, describe_context, reference_stats
 
 __all__ = ["zscore", "modified_zscore", "iqr", "adjusted_boxplot", "MIN_VALUES"]
 
@@ -39,28 +46,75 @@ MAD_FACTOR = 0.6745
 MEANAD_FACTOR = 1.253314
 
 _POSITIVE = Interval(float, 0, None, closed="neither")
-
-
-def _too_few(values: np.ndarray, x: np.ndarray, method: str, params: dict) -> Detection | None:
-    if x.size < MIN_VALUES:
-        return Detection.not_evaluated(
-            values, method=method, params=params,
-            note=f"{x.size} non-missing value(s): at least {MIN_VALUES} are needed",
-        )
-    return None
+_PARAMS = {"threshold": _POSITIVE, **CONTEXT_PARAMS}
 
 
 def _as_float(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64).ravel()
 
 
+def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], rule,
+           *, fences: bool = False) -> Detection:
+    """Shared driver: reference statistics -> the method's rule -> Detection.
+
+    ``rule(x, st, params)`` returns ``(usable, score, lower, upper, degenerate,
+    remark)``: ``usable`` marks values whose reference set gives a usable
+    scale, ``degenerate`` names the reason when none does, ``remark`` notes a
+    fallback taken. ``fences=True`` flags by comparing values with the bounds
+    (as the seed's quartile rules do) instead of ``|score| > threshold``.
+    """
+    x = _as_float(values)
+    ctx = {k: params[k] for k in ("window", "center", "min_periods", "by", "doy_window")}
+    st = reference_stats(x, needed, times=times, **ctx)
+    present = ~np.isnan(x)
+    enough = st["count"] >= params["min_periods"]
+    usable, score, lower, upper, degenerate, remark = rule(x, st, params)
+    evaluated = present & enough & usable
+    score = np.where(evaluated, score, np.nan)
+    judged = enough & usable  # bounds exist where the reference set gives a usable scale
+    lower = np.where(judged, lower, np.nan)
+    upper = np.where(judged, upper, np.nan)
+    with np.errstate(invalid="ignore"):
+        if fences:  # the seed compares values with the fences
+            mask = evaluated & ((x < lower) | (x > upper))
+        else:
+            mask = evaluated & (np.abs(score) > params["threshold"])
+    whole = params["window"] is None and params["by"] is None
+    stats = {k: float(v[0]) for k, v in st.items() if k != "count" and v.size} if whole else {}
+    note = _note(present, enough, usable, evaluated, whole, params, degenerate) or remark
+    return Detection(mask=mask, evaluated=evaluated, score=score, lower=lower, upper=upper,
+                     method=method, params=dict(params), stats=stats, note=note)
+
+
+def _note(present, enough, usable, evaluated, whole, params, degenerate) -> str:
+    n_present = int(present.sum())
+    if whole:
+        if n_present and not enough.any():
+            return f"{n_present} non-missing value(s): at least {params['min_periods']} are needed"
+        if n_present and not usable.any():
+            return degenerate
+        return ""
+    skipped = n_present - int(evaluated.sum())
+    where = describe_context(params["window"], params["by"], params["doy_window"])
+    if skipped:
+        return (f"judged against {where}; {skipped} value(s) not evaluated (fewer than "
+                f"{params['min_periods']} values or zero scale in their reference set)")
+    return f"judged against {where}"
+
+
+def _floor(scale: np.ndarray, min_scale: float) -> np.ndarray:
+    return np.maximum(scale, min_scale) if min_scale > 0 else scale
+
+
 @register(
     "zscore",
-    params={"threshold": _POSITIVE},
+    params=_PARAMS,
     family="distribution",
     formula="|x - mean| / std > threshold   (std: sample standard deviation, ddof = 1)",
 )
-def zscore(values, *, threshold: float = 3.0) -> Detection:
+def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
+           min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
+           times=None) -> Detection:
     """Z-score test: flag values more than ``threshold`` standard deviations from the mean.
 
     Parameters
@@ -69,6 +123,11 @@ def zscore(values, *, threshold: float = 3.0) -> Detection:
         One series; NaN means missing.
     threshold : float, default 3.0
         Flag when :math:`|z| >` threshold.
+    window, center, min_periods, by, doy_window, min_scale
+        The reference set and scale floor; see :mod:`aquaflag.methods.context`.
+        Default: the whole series (the seed rule).
+    times : array of datetime64, optional
+        Timestamps (passed by the engine); needed for time windows and ``by``.
 
     Returns
     -------
@@ -101,38 +160,30 @@ def zscore(values, *, threshold: float = 3.0) -> Detection:
     >>> round(float(det.score[20]), 3)
     4.351
     """
-    x_all = _as_float(values)
-    params = {"threshold": threshold}
-    x = finite(x_all)
-    if (early := _too_few(x_all, x, "zscore", params)) is not None:
-        return early
-    mean = float(np.mean(x))
-    std = float(np.std(x, ddof=1))
-    stats = {"mean": mean, "std": std}
-    if not std > 0:
-        return Detection.not_evaluated(
-            x_all, method="zscore", params=params, stats=stats,
-            note="constant series (std = 0): nothing to judge",
-        )
-    score = (x_all - mean) / std
-    evaluated = ~np.isnan(x_all)
-    with np.errstate(invalid="ignore"):
-        mask = evaluated & (np.abs(score) > threshold)
-    n = x_all.size
-    return Detection(
-        mask=mask, evaluated=evaluated, score=score,
-        lower=np.full(n, mean - threshold * std), upper=np.full(n, mean + threshold * std),
-        method="zscore", params=params, stats=stats,
-    )
+    params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
+                  by=by, doy_window=doy_window, min_scale=min_scale)
+    return _judge("zscore", values, params, times, ("mean", "std"), _zscore_rule)
+
+
+def _zscore_rule(x, st, params):
+    scale = _floor(st["std"], params["min_scale"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        usable = scale > 0
+        score = (x - st["mean"]) / scale
+    t = params["threshold"]
+    return (usable, score, st["mean"] - t * scale, st["mean"] + t * scale,
+            "constant series (std = 0): nothing to judge", "")
 
 
 @register(
     "modified_zscore",
-    params={"threshold": _POSITIVE},
+    params=_PARAMS,
     family="distribution",
     formula="|0.6745 (x - median) / MAD| > threshold   (MAD = median |x - median|)",
 )
-def modified_zscore(values, *, threshold: float = 3.5) -> Detection:
+def modified_zscore(values, *, threshold: float = 3.5, window=None, center: bool = True,
+                    min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
+                    times=None) -> Detection:
     """Modified Z-score test (Iglewicz & Hoaglin): a robust Z-score from the median and MAD.
 
     Parameters
@@ -141,6 +192,11 @@ def modified_zscore(values, *, threshold: float = 3.5) -> Detection:
         One series; NaN means missing.
     threshold : float, default 3.5
         Flag when :math:`|M| >` threshold (the value Iglewicz & Hoaglin recommend).
+    window, center, min_periods, by, doy_window, min_scale
+        The reference set and scale floor; see :mod:`aquaflag.methods.context`.
+        Default: the whole series (the seed rule).
+    times : array of datetime64, optional
+        Timestamps (passed by the engine); needed for time windows and ``by``.
 
     Returns
     -------
@@ -175,69 +231,58 @@ def modified_zscore(values, *, threshold: float = 3.5) -> Detection:
     >>> round(float(det.score[5]), 2)
     17.87
     """
-    x_all = _as_float(values)
-    params = {"threshold": threshold}
-    x = finite(x_all)
-    if (early := _too_few(x_all, x, "modified_zscore", params)) is not None:
-        return early
-    med = float(np.median(x))
-    mad = float(np.median(np.abs(x - med)))
-    stats = {"median": med, "mad": mad}
-    note = ""
-    if mad > 0:
-        scale = mad / MAD_FACTOR
-        score = MAD_FACTOR * (x_all - med) / mad
-    else:
-        mean_ad = float(np.mean(np.abs(x - med)))
-        stats["mean_abs_dev"] = mean_ad
-        if not mean_ad > 0:
-            return Detection.not_evaluated(
-                x_all, method="modified_zscore", params=params, stats=stats,
-                note="constant series (MAD = 0 and mean absolute deviation = 0): nothing to judge",
-            )
-        scale = MEANAD_FACTOR * mean_ad
-        score = (x_all - med) / scale
-        note = ("MAD = 0 (over half the values equal the median): scale taken as "
-                "1.253314 x mean absolute deviation (Iglewicz & Hoaglin)")
-    evaluated = ~np.isnan(x_all)
-    with np.errstate(invalid="ignore"):
-        mask = evaluated & (np.abs(score) > threshold)
-    n = x_all.size
-    return Detection(
-        mask=mask, evaluated=evaluated, score=score,
-        lower=np.full(n, med - threshold * scale), upper=np.full(n, med + threshold * scale),
-        method="modified_zscore", params=params, stats=stats, note=note,
-    )
+    params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
+                  by=by, doy_window=doy_window, min_scale=min_scale)
+    return _judge("modified_zscore", values, params, times,
+                  ("median", "mad", "mean_abs_dev"), _modified_zscore_rule)
 
 
-def _fence_detection(x_all, q1, q3, lo_width, hi_width, method, params, stats):
-    """Flag outside [q1 - lo_width, q3 + hi_width]; score in units of the side's width/threshold."""
+def _modified_zscore_rule(x, st, params):
+    med, mad = st["median"], st["mad"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # MAD = 0: fall back to 1.253314 x mean absolute deviation (Iglewicz & Hoaglin).
+        base = np.where(mad > 0, mad / MAD_FACTOR, MEANAD_FACTOR * st["mean_abs_dev"])
+        scale = _floor(base, params["min_scale"])
+        use_mad = (mad > 0) & (scale == base)
+        # the seed's expression exactly where the MAD itself is the scale
+        score = np.where(use_mad, MAD_FACTOR * (x - med) / mad, (x - med) / scale)
+        usable = scale > 0
+    t = params["threshold"]
+    remark = ""
+    if np.any((mad == 0) & usable):
+        remark = ("MAD = 0 (over half the values equal the median): scale taken as "
+                  "1.253314 x mean absolute deviation (Iglewicz & Hoaglin)")
+    return (usable, score, med - t * scale, med + t * scale,
+            "constant series (MAD = 0 and mean absolute deviation = 0): nothing to judge", remark)
+
+
+
+def _fences(x, q1, q3, lo_width, hi_width, threshold):
+    """Tukey-style fences [q1 - lo_width, q3 + hi_width], compared as the seed does.
+
+    The score is the distance beyond the nearer quartile in units of that
+    side's spread (width / threshold), so ``|score| > threshold`` when a fence
+    is crossed; the mask itself comes from the fence comparison.
+    """
     lower = q1 - lo_width
     upper = q3 + hi_width
-    evaluated = ~np.isnan(x_all)
-    threshold = params["threshold"]
-    # Score: distance beyond the nearer quartile, in units of the (side's) spread,
-    # so that |score| > threshold matches the fence on that side.
-    lo_unit = lo_width / threshold
-    hi_unit = hi_width / threshold
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(x_all > q3, (x_all - q3) / hi_unit,
-                         np.where(x_all < q1, (x_all - q1) / lo_unit, 0.0))
-    score[~evaluated] = np.nan
-    det = Detection.from_bounds(
-        x_all, lower, upper, score=score, method=method, params=params, stats=stats,
-        evaluated=evaluated,
-    )
-    return det
+        usable = (hi_width > 0) & (lo_width > 0)
+        score = np.where(x > q3, (x - q3) / (hi_width / threshold),
+                         np.where(x < q1, (x - q1) / (lo_width / threshold), 0.0))
+    return (usable, score, lower, upper,
+            "IQR = 0 (over half the values are equal): fences undefined, nothing judged", "")
 
 
 @register(
     "iqr",
-    params={"threshold": _POSITIVE},
+    params=_PARAMS,
     family="distribution",
     formula="x < Q1 - threshold*IQR  or  x > Q3 + threshold*IQR   (IQR = Q3 - Q1)",
 )
-def iqr(values, *, threshold: float = 1.5) -> Detection:
+def iqr(values, *, threshold: float = 1.5, window=None, center: bool = True,
+        min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
+        times=None) -> Detection:
     """Tukey's boxplot rule: flag values beyond the quartiles by more than ``threshold`` × IQR.
 
     Parameters
@@ -246,6 +291,11 @@ def iqr(values, *, threshold: float = 1.5) -> Detection:
         One series; NaN means missing.
     threshold : float, default 1.5
         The fence multiplier k (Tukey's 1.5; 3 for "far out" values).
+    window, center, min_periods, by, doy_window, min_scale
+        The reference set and scale floor; see :mod:`aquaflag.methods.context`.
+        Default: the whole series (the seed rule).
+    times : array of datetime64, optional
+        Timestamps (passed by the engine); needed for time windows and ``by``.
 
     Returns
     -------
@@ -281,31 +331,27 @@ def iqr(values, *, threshold: float = 1.5) -> Detection:
     >>> float(det.upper[0])
     13.0
     """
-    x_all = _as_float(values)
-    params = {"threshold": threshold}
-    x = finite(x_all)
-    if (early := _too_few(x_all, x, "iqr", params)) is not None:
-        return early
-    q1, q3 = (float(v) for v in quantiles(x, (0.25, 0.75)))
-    spread = q3 - q1
-    stats = {"q1": q1, "q3": q3, "iqr": spread}
-    if not spread > 0:
-        return Detection.not_evaluated(
-            x_all, method="iqr", params=params, stats=stats,
-            note="IQR = 0 (over half the values are equal): fences undefined, nothing judged",
-        )
-    width = threshold * spread
-    return _fence_detection(x_all, q1, q3, width, width, "iqr", params, stats)
+    params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
+                  by=by, doy_window=doy_window, min_scale=min_scale)
+    return _judge("iqr", values, params, times, ("q1", "q3"), _iqr_rule, fences=True)
+
+
+def _iqr_rule(x, st, params):
+    spread = _floor(st["q3"] - st["q1"], params["min_scale"])
+    width = params["threshold"] * spread
+    return _fences(x, st["q1"], st["q3"], width, width, params["threshold"])
 
 
 @register(
     "adjusted_boxplot",
-    params={"threshold": _POSITIVE},
+    params=_PARAMS,
     family="distribution",
     formula=("MC >= 0: [Q1 - t*exp(-4 MC)*IQR, Q3 + t*exp(3 MC)*IQR]; "
              "MC < 0: [Q1 - t*exp(-3 MC)*IQR, Q3 + t*exp(4 MC)*IQR]; MC = medcouple, t = threshold"),
 )
-def adjusted_boxplot(values, *, threshold: float = 1.5) -> Detection:
+def adjusted_boxplot(values, *, threshold: float = 1.5, window=None, center: bool = True,
+                     min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
+                     times=None) -> Detection:
     """Adjusted boxplot (Hubert & Vandervieren): Tukey's fences widened on the skewed side.
 
     Parameters
@@ -314,6 +360,11 @@ def adjusted_boxplot(values, *, threshold: float = 1.5) -> Detection:
         One series; NaN means missing.
     threshold : float, default 1.5
         The fence multiplier (1.5 in Hubert & Vandervieren).
+    window, center, min_periods, by, doy_window, min_scale
+        The reference set and scale floor; see :mod:`aquaflag.methods.context`.
+        Default: the whole series (the seed rule).
+    times : array of datetime64, optional
+        Timestamps (passed by the engine); needed for time windows and ``by``.
 
     Returns
     -------
@@ -354,24 +405,16 @@ def adjusted_boxplot(values, *, threshold: float = 1.5) -> Detection:
     >>> round(float(det.lower[0]), 3), round(float(det.upper[0]), 3)
     (1.027, 25.277)
     """
-    x_all = _as_float(values)
-    params = {"threshold": threshold}
-    x = finite(x_all)
-    if (early := _too_few(x_all, x, "adjusted_boxplot", params)) is not None:
-        return early
-    q1, q3 = (float(v) for v in quantiles(x, (0.25, 0.75)))
-    spread = q3 - q1
-    mc = medcouple(x)
-    stats = {"q1": q1, "q3": q3, "iqr": spread, "mc": mc}
-    if not spread > 0:
-        return Detection.not_evaluated(
-            x_all, method="adjusted_boxplot", params=params, stats=stats,
-            note="IQR = 0 (over half the values are equal): fences undefined, nothing judged",
-        )
-    if mc >= 0:
-        lo_w = threshold * np.exp(-4 * mc) * spread
-        hi_w = threshold * np.exp(3 * mc) * spread
-    else:
-        lo_w = threshold * np.exp(-3 * mc) * spread
-        hi_w = threshold * np.exp(4 * mc) * spread
-    return _fence_detection(x_all, q1, q3, lo_w, hi_w, "adjusted_boxplot", params, stats)
+    params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
+                  by=by, doy_window=doy_window, min_scale=min_scale)
+    return _judge("adjusted_boxplot", values, params, times, ("q1", "q3", "mc"),
+                  _adjusted_boxplot_rule, fences=True)
+
+
+def _adjusted_boxplot_rule(x, st, params):
+    spread = _floor(st["q3"] - st["q1"], params["min_scale"])
+    mc, t = st["mc"], params["threshold"]
+    with np.errstate(invalid="ignore"):
+        lo_w = np.where(mc >= 0, t * np.exp(-4 * mc) * spread, t * np.exp(-3 * mc) * spread)
+        hi_w = np.where(mc >= 0, t * np.exp(3 * mc) * spread, t * np.exp(4 * mc) * spread)
+    return _fences(x, st["q1"], st["q3"], lo_w, hi_w, t)

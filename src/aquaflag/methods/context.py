@@ -1,0 +1,179 @@
+"""Reference sets for the distribution tests: whole series, rolling window, or season.
+
+A distribution test judges each value against the statistics (mean, median,
+quartiles, ...) of a *reference set*. By default that is the whole series.
+With ``window=`` it is the value's rolling window (a count of points or a time
+span, centred or trailing); with ``by=`` it is the value's climatological group
+pooled over all years: its calendar month, its season (DJF, MAM, JJA, SON), or
+the days of year within ``doy_window`` days of its own (circular, so late
+December pools with early January). Each value is then judged against its own
+season: a +8 °C spike in January stands out against other Januaries even
+though it is an ordinary August value.
+
+:func:`reference_stats` returns the needed statistics as one array per
+statistic, value by value, so every test applies its rule the same way in all
+three modes. The whole-series mode computes each statistic once with the same
+NumPy expressions as before, so default results stay exactly the seed's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rolling
+from ..errors import InputError, ParameterError
+from ..registry import Boolean, Constraint, Interval, Options, Param
+from ..stats import medcouple, quantiles
+
+__all__ = ["reference_stats", "CONTEXT_PARAMS", "describe_context"]
+
+
+class Window(Constraint):
+    """A number of points (int >= 1) or a positive time span such as ``"30D"``."""
+
+    def check(self, value):
+        try:
+            rolling.parse_window(value)
+        except ParameterError as exc:
+            raise ValueError(str(exc).split("; got")[0].replace("window ", "", 1)) from None
+        return int(value) if isinstance(value, (int, np.integer)) else value
+
+    def describe(self) -> str:
+        return "a number of points (>= 1) or a time span like '30D', '6h'"
+
+    def bad_values(self):
+        return [0, "soon", 2.5]
+
+    def example(self):
+        return 5
+
+
+#: Parameters every distribution test takes besides ``threshold``.
+CONTEXT_PARAMS = {
+    "window": Param("window", Window(), None, "rolling window: points or a time span", nullable=True),
+    "center": Param("center", Boolean(), True, "centred (True) or trailing (False) window"),
+    "min_periods": Param("min_periods", Interval(int, 1, None), 3,
+                         "fewest values a window or group needs to judge a value"),
+    "by": Param("by", Options(("month", "season", "doy")), None,
+                "climatological grouping, pooled over all years", nullable=True),
+    "doy_window": Param("doy_window", Interval(int, 1, 183), 15,
+                        "with by='doy': half-width in days of the day-of-year window"),
+    "min_scale": Param("min_scale", Interval(float, 0, None), 0.0,
+                       "floor on the scale (std, MAD scale, IQR), in the data's units"),
+}
+
+_SEASON_OF_MONTH = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0])  # index = month; DJF=0
+
+
+def describe_context(window, by, doy_window) -> str:
+    """Words for the reference set, for notes and reports."""
+    if window is not None:
+        return f"rolling window {window}"
+    if by == "doy":
+        return f"day of year +-{doy_window} days, all years"
+    if by is not None:
+        return f"same {by}, all years"
+    return "whole series"
+
+
+def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, center=True,
+                    min_periods=3, by=None, doy_window=15, times=None) -> dict[str, np.ndarray]:
+    """Statistics of each value's reference set, one array of length n per statistic.
+
+    Parameters
+    ----------
+    x : ndarray of float
+        The series (NaN = missing).
+    needed : tuple of str
+        Any of ``mean, std, median, mad, mean_abs_dev, q1, q3, mc``; ``count``
+        (non-NaN values in the reference set) is always returned.
+    window, center, min_periods, by, doy_window, times
+        See the module docstring. ``window`` and ``by`` are exclusive.
+
+    Returns
+    -------
+    dict of ndarray
+        NaN where the reference set has fewer than ``min_periods`` values.
+    """
+    n = x.size
+    if window is not None and by is not None:
+        raise ParameterError("window and by are exclusive: judge against a rolling window or a season, not both")
+    if window is not None:
+        starts, ends = rolling.window_bounds(n, window, times=times, center=center)
+        out: dict[str, np.ndarray] = {}
+        robust = [k for k in needed if k not in ("mean", "std")]
+        if robust or not needed:
+            st = rolling.rolling_robust(x, starts, ends, min_periods=min_periods,
+                                        medcouple="mc" in needed)
+            out.update({k: st[k] for k in robust})
+            out["count"] = st["count"]
+        if "mean" in needed or "std" in needed:
+            mean, std, count = rolling.rolling_mean_std(x, starts, ends, min_periods=min_periods)
+            out.update(mean=mean, std=std, count=count)
+        return out
+    if by is None:
+        return _broadcast(_whole(x[~np.isnan(x)], needed), n, min_periods)
+    if times is None:
+        raise InputError(f"by={by!r} needs timestamps: give the data a DatetimeIndex "
+                         "(aquaflag.read finds the date column)")
+    out = {k: np.full(n, np.nan) for k in needed}
+    out["count"] = np.zeros(n)
+    for members, reference in _groups(np.asarray(times, dtype="datetime64[ns]"), by, doy_window):
+        ref = x[reference]
+        st = _whole(ref[~np.isnan(ref)], needed)
+        if st["count"] < min_periods:
+            out["count"][members] = st["count"]
+            continue
+        for k, v in st.items():
+            out[k][members] = v
+    return out
+
+
+def _whole(xf: np.ndarray, needed) -> dict[str, float]:
+    """Statistics of one reference set (non-NaN values), as the seed computes them."""
+    st: dict[str, float] = {"count": float(xf.size)}
+    if xf.size == 0:
+        return st | {k: np.nan for k in needed}
+    if "mean" in needed:
+        st["mean"] = float(np.mean(xf))
+    if "std" in needed:
+        st["std"] = float(np.std(xf, ddof=1)) if xf.size > 1 else np.nan
+    if {"median", "mad", "mean_abs_dev"} & set(needed):
+        med = float(np.median(xf))
+        st["median"] = med
+        dev = np.abs(xf - med)
+        st["mad"] = float(np.median(dev))
+        st["mean_abs_dev"] = float(np.mean(dev))
+    if "q1" in needed or "q3" in needed:
+        st["q1"], st["q3"] = (float(v) for v in quantiles(xf, (0.25, 0.75)))
+    if "mc" in needed:
+        st["mc"] = medcouple(xf)
+    return st
+
+
+def _broadcast(st: dict[str, float], n: int, min_periods: int) -> dict[str, np.ndarray]:
+    enough = st["count"] >= min_periods
+    return {k: np.full(n, v if (enough or k == "count") else np.nan) for k, v in st.items()}
+
+
+def _groups(times: np.ndarray, by: str, doy_window: int):
+    """Yield (members, reference) boolean masks for each climatological group."""
+    import pandas as pd
+
+    idx = pd.DatetimeIndex(times)
+    if by == "month":
+        key = idx.month.to_numpy()
+        for g in np.unique(key):
+            members = key == g
+            yield members, members
+    elif by == "season":
+        key = _SEASON_OF_MONTH[idx.month.to_numpy()]
+        for g in np.unique(key):
+            members = key == g
+            yield members, members
+    else:  # day of year, circular, pooled over years
+        doy = idx.day_of_year.to_numpy()
+        for d in np.unique(doy):
+            dist = np.abs(doy - d)
+            dist = np.minimum(dist, 365 - dist)
+            yield doy == d, dist <= doy_window
