@@ -101,12 +101,14 @@ def test_plain_read_csv_date_column_becomes_index(daecheong_csv):
     assert res.data.index.name == "Date" and len(res.columns) == 12
 
 
-def test_infinite_values_are_not_evaluated():
+def test_infinite_values_are_missing_and_reported():
     x = np.r_[np.random.default_rng(1).normal(size=50), np.inf]
     res = aquaflag.detect(pd.Series(x, name="x"), method="zscore")
     det = res.detection("x")
     assert not det.evaluated[-1] and not det.mask[-1]
     assert det.n_evaluated == 50
+    assert res.flags["x"].iloc[-1] == 9
+    assert res.notes == ["x: 1 infinite value(s) treated as missing"]
 
 
 def test_rule_columns_and_labels(frame):

@@ -83,3 +83,23 @@ def test_detection_lookup_errors(result):
 
 def test_repr(result):
     assert "2 column(s) x 40 rows" in repr(result)
+
+
+def test_cleaned_interpolate_fills_only_flagged_runs_within_limit():
+    idx = pd.date_range("2024-01-01", periods=12, freq="h")
+    x = np.array([1.0, 2, 3, 50, 5, 6, np.nan, 8, 9, 10, 11, 12])
+    res = aquaflag.detect(pd.DataFrame({"x": x}, index=idx), method="modified_zscore")
+    assert res.mask["x"].tolist()[3]
+    filled = res.cleaned("interpolate")
+    assert filled["x"].iloc[3] == pytest.approx(4.0)
+    assert np.isnan(filled["x"].iloc[6])  # missing in the input: stays missing
+    assert np.isnan(res.cleaned("interpolate", limit="30min")["x"].iloc[3])  # gap is 2 h
+    assert res.cleaned("interpolate", limit="2h")["x"].iloc[3] == pytest.approx(4.0)
+    assert res.data["x"].iloc[3] == 50.0
+
+
+def test_detection_of_unselected_column():
+    df = pd.DataFrame({"pH(A)": [7.0, 7.1, 7.2, 9.0], "DO(A)": [8.0, 8.1, 8.2, 8.3]})
+    res = aquaflag.evaluate(df, [aquaflag.Rule("zscore", columns=("pH*",))])
+    with pytest.raises(ParameterError, match="no rule selected column 'DO\\(A\\)'"):
+        res.detection("DO(A)")

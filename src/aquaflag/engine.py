@@ -148,7 +148,7 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
     dupes = {lab for lab in labels if labels.count(lab) > 1}
     if dupes:
         raise ParameterError(f"two rules share the label {sorted(dupes)[0]!r}; give each a distinct label")
-    frame, skipped = prepare_frame(data, columns)
+    frame, skipped, notes = prepare_frame(data, columns)
     if source is None:
         source = frame.attrs.get("aquaflag_read")
     detections: dict[tuple[str, str], Detection] = {}
@@ -169,16 +169,13 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
             f"rule {unmatched[0]!r} selects no column (patterns {list(resolved[labels.index(unmatched[0])].columns)}); "
             f"columns are: {', '.join(map(str, frame.columns))}"
         )
-    return Result(frame, resolved, detections, skipped=skipped, source=source)
+    return Result(frame, resolved, detections, skipped=skipped, notes=notes, source=source)
 
 
 def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None = None, *,
           column: str | None = None, siblings: Mapping[str, np.ndarray] | None = None) -> Detection:
-    """Run one resolved rule on one series (values as float64, NaN = missing)."""
+    """Run one resolved rule on one series (values as float64, NaN = missing, no inf)."""
     spec = registry.get(rule.method)
-    finite = np.isfinite(values) | np.isnan(values)
-    if not finite.all():
-        values = np.where(finite, values, np.nan)  # +-inf is not a measurement
     given = {"times": times, "column": column, "siblings": siblings}
     return spec.func(values, **rule.params, **{k: given[k] for k in spec.context})
 
@@ -204,8 +201,9 @@ def _times(frame: pd.DataFrame) -> np.ndarray | None:
     return None
 
 
-def prepare_frame(data, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Validate ``data`` once and return (numeric frame to evaluate, skipped columns).
+def prepare_frame(data, columns: Sequence[str] | None = None
+                  ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Validate ``data`` once: return (numeric frame to evaluate, skipped columns, notes).
 
     The returned frame shares nothing mutable with the caller's object that
     aquaflag writes to; aquaflag never writes to it.
@@ -262,12 +260,19 @@ def prepare_frame(data, columns: Sequence[str] | None = None) -> tuple[pd.DataFr
                 "no numeric column to evaluate: "
                 + "; ".join(f"{k}: {v}" for k, v in skipped.items())
             )
-    out = pd.DataFrame(
-        {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in use},
-        index=frame.index,
-    )
+    columns_out = {}
+    notes: list[str] = []
+    for c in use:
+        values = frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
+        infinite = np.isinf(values)
+        if infinite.any():
+            # +-inf is not a measurement: treat it as missing, and say so
+            values = np.where(infinite, np.nan, values)
+            notes.append(f"{c}: {int(infinite.sum())} infinite value(s) treated as missing")
+        columns_out[c] = values
+    out = pd.DataFrame(columns_out, index=frame.index)
     out.attrs = dict(frame.attrs)
-    return out, skipped
+    return out, skipped, notes
 
 
 def _not_numeric(col: pd.Series) -> str:

@@ -40,6 +40,9 @@ class Result:
         ``(column, label) -> Detection``.
     skipped : dict
         Columns of the input that were not evaluated, with the reason.
+    notes : list of str
+        What the engine did to the input on the way (e.g. infinite values
+        treated as missing).
     source : ReadReport or None
         What :func:`aquaflag.read` found in the file, when the data came from one.
     """
@@ -51,12 +54,14 @@ class Result:
         detections: dict[tuple[str, str], Detection],
         *,
         skipped: dict[str, str] | None = None,
+        notes: list[str] | None = None,
         source: Any = None,
     ) -> None:
         self.data = data
         self.rules = list(rules)
         self.detections = detections
         self.skipped = dict(skipped or {})
+        self.notes = list(notes or [])
         self.source = source
 
     # ------------------------------------------------------------------ access
@@ -77,6 +82,8 @@ class Result:
         """
         self._check_column(column)
         labels = [lab for (col, lab) in self.detections if col == column]
+        if not labels:
+            raise ParameterError(f"no rule selected column {column!r}; rules: {', '.join(self.methods)}")
         if method is None:
             if len(labels) != 1:
                 raise ParameterError(
