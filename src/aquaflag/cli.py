@@ -1,0 +1,175 @@
+"""The command line: a thin layer over the Python API.
+
+``main(argv) -> exit code``: 0 on success, 2 with a one-line message on bad
+input or usage (no traceback). Commands:
+
+* ``aquaflag detect FILE``  run methods on a file, write tables and plots
+* ``aquaflag methods [NAME]``  list methods, or show one with its parameters
+* ``aquaflag demo``  generate demo data, run all four seed methods, write everything
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import AquaflagError
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aquaflag")
+def cli() -> None:
+    """Find, flag and clean outliers in water-quality monitoring time series."""
+
+
+def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
+    out = [c.strip() for arg in columns for c in arg.split(",") if c.strip()]
+    return out or None
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-m", "--method", "methods", multiple=True, default=("all",), show_default=True,
+              help="Method name, or 'all' for the four seed methods. Repeat for several.")
+@click.option("-t", "--threshold", type=float, default=None,
+              help="The method's threshold (only with a single --method).")
+@click.option("-c", "--columns", multiple=True,
+              help="Columns to evaluate (names or glob patterns like 'pH*'; comma-separated or repeated).")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("aquaflag-out"), show_default=True, help="Output folder.")
+@click.option("--encoding", default=None, help="File encoding (default: UTF-8, else CP949).")
+@click.option("--date-column", default=None, help="Name of the date column (default: detected).")
+@click.option("--censored", type=click.Choice(["missing", "limit", "half"]), default="missing",
+              show_default=True, help="Values like '<0.5': missing, at the limit, or half the limit.")
+@click.option("--duplicates", type=click.Choice(["mean", "first", "last", "error"]), default="mean",
+              show_default=True, help="Rows sharing a timestamp: average them, keep one, or stop.")
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def detect(file, methods, threshold, columns, out, encoding, date_column, censored, duplicates,
+           plots, quiet):
+    """Detect outliers in FILE (CSV, Excel or Parquet) and write the results to --out."""
+    from .engine import detect as run_detect
+    from .io import read
+
+    data = read(file, encoding=encoding, date_column=date_column, censored=censored,
+                duplicates=duplicates)
+    params = {} if threshold is None else {"threshold": threshold}
+    method = list(methods) if len(methods) > 1 else methods[0]
+    if params and (len(methods) > 1 or method == "all"):
+        raise click.UsageError("--threshold needs a single --method (its meaning differs between methods)")
+    result = run_detect(data, method=method, columns=_split_columns(columns), **params)
+    _finish(result, out, plots=plots, quiet=quiet)
+
+
+def _finish(result, out: Path, *, plots: bool, quiet: bool) -> None:
+    from .outputs import write_outputs
+
+    say = (lambda *a, **k: None) if quiet else click.echo
+    if result.source is not None:
+        for line in result.source.messages():
+            say(f"note: {line}")
+    for col, why in result.skipped.items():
+        say(f"note: column {col!r} not evaluated: {why}")
+    for line in result.notes:
+        say(f"note: {line}")
+    paths = write_outputs(result, out, plots=plots)
+    say(_summary_text(result))
+    say(f"\nwrote {', '.join(p.name for p in paths.values())} to {out}/")
+
+
+def _summary_text(result) -> str:
+    summary = result.summary
+    if summary.empty:
+        return "no column evaluated"
+    table = summary.pivot_table(index="column", columns="method", values="outliers",
+                                aggfunc="sum", sort=False)
+    table = table[[m for m in result.methods if m in table.columns]]
+    evaluated = summary.groupby("column", sort=False)["evaluated"].max()
+    table.insert(0, "evaluated", evaluated)
+    table.loc["total"] = table.sum()
+    table = table.astype(int)
+    lines = ["outliers per column and method:", table.to_string()]
+    notes = summary[summary["note"] != ""]
+    for _, row in notes.iterrows():
+        lines.append(f"  {row['column']} / {row['method']}: {row['note']}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("name", required=False)
+def methods(name):
+    """List the methods, or show one method's parameters, defaults and formula."""
+    from . import registry
+
+    if name is None:
+        rows = [(s.name, s.family, s.summary) for s in registry.specs()]
+        width = max(len(r[0]) for r in rows)
+        fam = max(len(r[1]) for r in rows)
+        for n, f, s in rows:
+            click.echo(f"{n:<{width}}  {f:<{fam}}  {s}")
+        click.echo("\n`aquaflag methods NAME` shows a method's parameters and formula.")
+        return
+    spec = registry.get(name)
+    click.echo(f"{spec.name} ({spec.family}): {spec.summary}\n")
+    click.echo(f"  rule: {spec.formula}")
+    click.echo(f"  default severity: {spec.default_severity}")
+    if spec.params:
+        click.echo("  parameters:")
+        for p in spec.params.values():
+            click.echo(f"    {p.name} = {p.default!r}   ({p.constraint.describe()})")
+    else:
+        click.echo("  parameters: none")
+
+
+@cli.command()
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("aquaflag-demo"), show_default=True, help="Output folder.")
+@click.option("--seed", type=int, default=2016, show_default=True, help="Random seed of the demo data.")
+@click.option("--korean", is_flag=True, help="Use Korean column names (수온(문의), ...).")
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def demo(out, seed, korean, plots, quiet):
+    """Generate the demo data (3 Daecheong stations x 4 parameters, weekly 2016-2023), run all four methods."""
+    from .datasets import demo as make_demo
+    from .datasets import demo_truth
+    from .engine import detect as run_detect
+    from .io import write
+
+    out.mkdir(parents=True, exist_ok=True)
+    data = make_demo(seed, korean=korean)
+    write(data, out / "demo_data.csv")
+    demo_truth(seed, korean=korean).to_csv(out / "demo_truth.csv", index=False, encoding="utf-8-sig")
+    result = run_detect(data, method="all")
+    _finish(result, out, plots=plots, quiet=quiet)
+    if not quiet:
+        click.echo(f"demo data: {out / 'demo_data.csv'}  (injected anomalies: {out / 'demo_truth.csv'})")
+        click.echo(f"look at: {out / 'summary.csv'}, {out / 'outliers.csv'}"
+                   + (f", {out / 'plots'}/" if plots else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv``; return the exit code."""
+    try:
+        cli.main(args=argv, prog_name="aquaflag", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except AquaflagError as exc:
+        click.echo(f"aquaflag: error: {exc}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""The README's two set-up commands stay true: CI runs the test command exactly."""
+
+import re
+
+from conftest import REPO
+
+
+def _commands():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```bash\n(python3 -m venv [^\n]+)\n```", text)
+
+
+def test_readme_has_the_two_setup_commands():
+    demo, tests = _commands()[:2]
+    assert demo.endswith("aquaflag demo")
+    assert "pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert _commands()[1] in ci.splitlines()
