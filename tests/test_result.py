@@ -103,3 +103,35 @@ def test_detection_of_unselected_column():
     res = aquaflag.evaluate(df, [aquaflag.Rule("zscore", columns=("pH*",))])
     with pytest.raises(ParameterError, match="no rule selected column 'DO\\(A\\)'"):
         res.detection("DO(A)")
+
+
+def test_provenance_names_rule_method_parameters_and_flag():
+    idx = pd.date_range("2024-01-01", periods=30, freq="D")
+    x = np.r_[np.linspace(7.0, 7.5, 29), 20.0]
+    rules = [aquaflag.Rule("zscore", {"threshold": 2.5}, label="z", severity="fail"),
+             aquaflag.Rule("iqr", label="tukey")]
+    res = aquaflag.evaluate(pd.DataFrame({"pH(A)": x}, index=idx), rules)
+    prov = res.provenance
+    assert list(prov.columns) == ["column", "time", "value", "rule", "method", "parameters", "flag",
+                                  "score", "lower", "upper"]
+    z = prov[prov["rule"] == "z"].iloc[0]
+    assert z["method"] == "zscore" and z["parameters"] == "threshold=2.5" and z["flag"] == 4
+    assert prov[prov["rule"] == "tukey"].iloc[0]["flag"] == 3
+    assert len(prov) == len(res.outliers)
+
+
+def test_prior_flags_are_respected():
+    idx = pd.date_range("2024-01-01", periods=40, freq="D")
+    rng = np.random.default_rng(0)
+    x = rng.normal(10, 0.5, 40)
+    x[5] = 60.0  # a technician already failed this one
+    df = pd.DataFrame({"a": x}, index=idx)
+    prior = pd.DataFrame({"a": np.ones(40, dtype=int)}, index=idx)
+    prior.iloc[5, 0] = 4
+    res = aquaflag.evaluate(df, [aquaflag.Rule("zscore")], prior_flags=prior)
+    assert res.flags["a"].iloc[5] == 4
+    assert not res.detection("a").evaluated[5]  # left out of the statistics
+    free = aquaflag.detect(df, method="zscore").detection("a")
+    assert res.detection("a").stats["std"] < free.stats["std"]
+    with pytest.raises(InputError, match="QARTOD codes"):
+        aquaflag.evaluate(df, [aquaflag.Rule("zscore")], prior_flags=prior.replace(1, 7))

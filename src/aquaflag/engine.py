@@ -10,7 +10,7 @@ series can be processed in parallel (or on Dask) with identical results.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -44,6 +44,11 @@ class Rule:
         The flag set on the values the rule flags.
     label : str
         The name of the rule in tables (defaults to the method name).
+    parameters, stations : tuple of str or None
+        Further selectors: the parameter a column measures (a key of
+        :data:`aquaflag.parameters.PARAMETERS` such as ``"ph"``, or the name
+        before the parentheses) and the station in ``"Parameter(Station)"``.
+        All given selectors must match.
     """
 
     method: str
@@ -51,6 +56,8 @@ class Rule:
     columns: tuple[str, ...] | None = None
     severity: str | None = None
     label: str = ""
+    parameters: tuple[str, ...] | None = None
+    stations: tuple[str, ...] | None = None
 
     def resolve(self) -> "Rule":
         """Validate the method and parameters; fill defaults, severity and label."""
@@ -58,13 +65,31 @@ class Rule:
         params = spec.validate(dict(self.params))
         severity = self.severity or spec.default_severity
         severity_flag(severity)
-        return Rule(spec.name, params, self.columns, severity, self.label or spec.name)
+        return replace(self, method=spec.name, params=params, severity=severity,
+                       label=self.label or spec.name)
 
     def selects(self, column: str) -> bool:
         """Whether this rule applies to ``column``."""
-        if self.columns is None:
+        column = str(column)
+        if self.columns is not None and not any(
+            column == pat or fnmatch.fnmatchcase(column, pat) for pat in self.columns
+        ):
+            return False
+        if self.parameters is None and self.stations is None:
             return True
-        return any(column == pat or fnmatch.fnmatchcase(column, pat) for pat in self.columns)
+        from .parameters import parameter_of, parse_column
+
+        name, station = parse_column(column)
+        if self.stations is not None and (station or "").casefold() not in {
+            s.casefold() for s in self.stations
+        }:
+            return False
+        if self.parameters is not None:
+            known = parameter_of(column)
+            wanted = {p.casefold() for p in self.parameters}
+            if name.casefold() not in wanted and (known is None or known.key not in wanted):
+                return False
+        return True
 
 
 def detect(
@@ -137,39 +162,82 @@ def _rules_from(method, params: dict[str, Any]) -> list[Rule]:
 
 
 def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = None,
-             source: Any = None) -> Result:
+             source: Any = None, prior_flags: pd.DataFrame | None = None) -> Result:
     """Apply ``rules`` to the columns of ``data``: the one loop over series.
 
     Each rule is validated once; each series is converted once. See
     :func:`detect` for ``data`` and ``columns``.
+
+    Parameters
+    ----------
+    prior_flags : DataFrame, optional
+        Flags already given to the data (QARTOD codes, e.g. a ``flags.csv``
+        from an earlier run or a technician), aligned by index and column
+        name. They are respected: values flagged SUSPECT or FAIL are left out
+        of every statistic (not judged again), and each cell's final flag is
+        the most severe of the prior and the new one.
     """
+    resolved = resolve_rules(rules)
+    frame, skipped, notes = prepare_frame(data, columns)
+    if source is None:
+        source = frame.attrs.get("aquaflag_read")
+    prior = _align_prior(prior_flags, frame) if prior_flags is not None else None
+    times = _times(frame)
+    detections: dict[tuple[str, str], Detection] = {}
+    for col in frame.columns:
+        values = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        if prior is not None:
+            values = np.where(np.isin(prior[col].to_numpy(), (3, 4)), np.nan, values)
+        for label, det in series_detections(resolved, frame, col, values, times).items():
+            detections[(col, label)] = det
+    unmatched = [r.label for r in resolved if not any(k[1] == r.label for k in detections)]
+    if unmatched and len(frame.columns):
+        raise InputError(
+            f"rule {unmatched[0]!r} selects no column; columns are: {', '.join(map(str, frame.columns))}"
+        )
+    return Result(frame, resolved, detections, skipped=skipped, notes=notes, source=source,
+                  prior_flags=prior)
+
+
+def resolve_rules(rules: Sequence[Rule]) -> list[Rule]:
+    """Validate every rule once (method, parameters, severity) and check labels are unique."""
     resolved = [r.resolve() for r in rules]
     labels = [r.label for r in resolved]
     dupes = {lab for lab in labels if labels.count(lab) > 1}
     if dupes:
         raise ParameterError(f"two rules share the label {sorted(dupes)[0]!r}; give each a distinct label")
-    frame, skipped, notes = prepare_frame(data, columns)
-    if source is None:
-        source = frame.attrs.get("aquaflag_read")
-    detections: dict[tuple[str, str], Detection] = {}
-    times = _times(frame)
-    for col in frame.columns:
-        values = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)
-        for rule in resolved:
-            if not rule.selects(col):
-                continue
-            siblings = None
-            if "siblings" in registry.get(rule.method).context:
-                siblings = sibling_series(frame, col)
-            detections[(col, rule.label)] = apply(rule, values, times, column=str(col),
-                                                  siblings=siblings)
-    unmatched = [r.label for r in resolved if not any(k[1] == r.label for k in detections)]
-    if unmatched and len(frame.columns):
-        raise InputError(
-            f"rule {unmatched[0]!r} selects no column (patterns {list(resolved[labels.index(unmatched[0])].columns)}); "
-            f"columns are: {', '.join(map(str, frame.columns))}"
-        )
-    return Result(frame, resolved, detections, skipped=skipped, notes=notes, source=source)
+    return resolved
+
+
+def series_detections(resolved: Sequence[Rule], frame: pd.DataFrame, column: str,
+                      values: np.ndarray, times: np.ndarray | None) -> dict[str, Detection]:
+    """All rules on one series: the unit of work (serial, parallel or on Dask alike)."""
+    out = {}
+    for rule in resolved:
+        if not rule.selects(column):
+            continue
+        siblings = None
+        if "siblings" in registry.get(rule.method).context:
+            siblings = sibling_series(frame, column)
+        out[rule.label] = apply(rule, values, times, column=str(column), siblings=siblings)
+    return out
+
+
+def _align_prior(prior: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Prior flags on the frame's index and columns (2 NOT_EVALUATED where absent)."""
+    if not isinstance(prior, pd.DataFrame):
+        raise InputError("prior_flags must be a DataFrame of QARTOD codes like a flags.csv")
+    extra = [c for c in prior.columns if c not in frame.columns]
+    if extra:
+        raise InputError(f"prior flags have column(s) not in the data: {', '.join(map(str, extra))}")
+    aligned = prior.reindex(index=frame.index, columns=frame.columns)
+    codes = aligned.to_numpy(dtype=np.float64, na_value=np.nan)
+    valid = np.isnan(codes) | np.isin(codes, (1, 2, 3, 4, 9))
+    if not valid.all():
+        bad = codes[~valid][0]
+        raise InputError(f"prior flags must be QARTOD codes 1, 2, 3, 4 or 9; found {bad:g}")
+    return pd.DataFrame(np.nan_to_num(codes, nan=2).astype(np.uint8), index=frame.index,
+                        columns=frame.columns)
 
 
 def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None = None, *,

@@ -45,6 +45,8 @@ class Result:
         treated as missing).
     source : ReadReport or None
         What :func:`aquaflag.read` found in the file, when the data came from one.
+    prior_flags : DataFrame or None
+        Flags the data already had (respected: see :func:`aquaflag.evaluate`).
     """
 
     def __init__(
@@ -56,12 +58,14 @@ class Result:
         skipped: dict[str, str] | None = None,
         notes: list[str] | None = None,
         source: Any = None,
+        prior_flags: pd.DataFrame | None = None,
     ) -> None:
         self.data = data
         self.rules = list(rules)
         self.detections = detections
         self.skipped = dict(skipped or {})
         self.notes = list(notes or [])
+        self.prior_flags = prior_flags
         self.source = source
 
     # ------------------------------------------------------------------ access
@@ -141,9 +145,13 @@ class Result:
         A cell is 9 MISSING where the value is NaN; otherwise the most severe
         outcome of the rules: FAIL/SUSPECT where a rule of that severity
         flagged it (or the grade the method gave the point), GOOD where at
-        least one rule evaluated it, else NOT_EVALUATED.
+        least one rule evaluated it, else NOT_EVALUATED. Prior SUSPECT/FAIL
+        flags (``prior_flags``) are kept.
         """
         codes = np.full(self.data.shape, int(Flag.NOT_EVALUATED), dtype=np.uint8)
+        if self.prior_flags is not None:
+            prior = self.prior_flags.to_numpy(dtype=np.uint8)
+            codes = np.where(np.isin(prior, (3, 4)), prior, codes).astype(np.uint8)
         pos = {c: i for i, c in enumerate(self.columns)}
         for col, rule, det in self._items():
             j = pos[col]
@@ -191,6 +199,36 @@ class Result:
         table["_col"] = table["column"].map(order)
         table = table.sort_values(["_col", "_pos"], kind="stable")
         return table.drop(columns=["_col", "_pos"]).reset_index(drop=True)
+
+    @property
+    def provenance(self) -> pd.DataFrame:
+        """Which rule, with which method and parameters, flagged which value, at what level.
+
+        One row per (column, time, rule) flag: ``column, time, value, rule,
+        method, parameters, flag, score, lower, upper`` (``flag`` is the
+        QARTOD code the rule gave the value: 3 suspect, 4 fail).
+        """
+        table = self.outliers.rename(columns={"method": "rule"})
+        rules = {r.label: r for r in self.rules}
+        table.insert(4, "method", table["rule"].map(lambda lab: rules[lab].method))
+        table.insert(5, "parameters", table["rule"].map(
+            lambda lab: format_params(rules[lab].method, rules[lab].params)))
+        flag = [
+            int(det.grade[i]) if det.grade is not None else int(severity_flag(rules[lab].severity))
+            for lab, det, i in self._flag_positions()
+        ]
+        table.insert(6, "flag", pd.Series(flag, dtype="uint8"))
+        return table
+
+    def _flag_positions(self):
+        """(label, detection, position) of every flag, in the order of :attr:`outliers`."""
+        order = {c: i for i, c in enumerate(self.columns)}
+        rows = [
+            (order[col], int(i), rule.label, det, int(i))
+            for col, rule, det in self._items() for i in np.flatnonzero(det.mask)
+        ]
+        rows.sort(key=lambda r: (r[0], r[1]))
+        return [(lab, det, i) for _, _, lab, det, i in rows]
 
     @property
     def summary(self) -> pd.DataFrame:
