@@ -16,7 +16,7 @@ Heavy modules (plotting, reports, Dask) are imported only when used.
 from __future__ import annotations
 
 from .detection import Detection
-from .engine import Rule, detect, evaluate
+from .engine import Rule, detect, evaluate, run
 from .errors import AquaflagError, ConfigError, InputError, ParameterError
 from .flags import Flag
 from .registry import get as method
@@ -26,7 +26,7 @@ from .result import Result
 __version__ = "0.1.0"
 
 __all__ = [
-    "detect", "evaluate", "read", "write", "demo", "Rule", "Result", "Detection", "Flag",
+    "detect", "evaluate", "run", "read", "write", "demo", "Rule", "Result", "Detection", "Flag",
     "method", "method_names", "AquaflagError", "InputError", "ParameterError", "ConfigError",
 ]
 

@@ -10,6 +10,7 @@ series can be processed in parallel (or on Dask) with identical results.
 from __future__ import annotations
 
 import fnmatch
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -22,7 +23,7 @@ from .errors import InputError, ParameterError, did_you_mean
 from .flags import severity_flag
 from .result import Result
 
-__all__ = ["Rule", "detect", "evaluate", "prepare_frame"]
+__all__ = ["Rule", "detect", "evaluate", "run", "prepare_frame"]
 
 #: ``method="all"`` runs these side by side (the seed's Mode 1-4).
 ALL = ("zscore", "modified_zscore", "iqr", "adjusted_boxplot")
@@ -197,6 +198,36 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
         )
     return Result(frame, resolved, detections, skipped=skipped, notes=notes, source=source,
                   prior_flags=prior)
+
+
+def run(data, config, *, columns: Sequence[str] | None = None,
+        prior_flags: pd.DataFrame | None = None) -> Result:
+    """Apply a QC configuration to ``data``.
+
+    Parameters
+    ----------
+    data : DataFrame or Series
+        As for :func:`detect` (e.g. from :func:`aquaflag.read`).
+    config : path-like or list of Rule
+        A TOML configuration file (see :mod:`aquaflag.config`) or rules.
+    columns : list of str, optional
+        Restrict the run to these columns.
+    prior_flags : DataFrame, optional
+        Existing QARTOD flags to respect (see :func:`evaluate`).
+
+    Returns
+    -------
+    Result
+    """
+    if isinstance(config, (str, Path)):
+        from .config import load
+
+        rules = load(config)
+    elif isinstance(config, Sequence) and all(isinstance(r, Rule) for r in config):
+        rules = list(config)
+    else:
+        raise ParameterError("config must be the path of a TOML file or a list of aquaflag.Rule")
+    return evaluate(data, rules, columns=columns, prior_flags=prior_flags)
 
 
 def resolve_rules(rules: Sequence[Rule]) -> list[Rule]:

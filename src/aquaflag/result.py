@@ -305,6 +305,13 @@ class Result:
             out = interpolate_gaps(out, flagged, limit=limit)
         return out
 
+    @property
+    def config_toml(self) -> str:
+        """The rules of this run as a TOML configuration (every parameter written out)."""
+        from .config import rules_to_toml
+
+        return rules_to_toml(self.rules)
+
     # -------------------------------------------------------------- rendering
     def plot(self, column: str, method: str | None = None, **kwargs):
         """Figure of one column with its outliers in red; see :func:`aquaflag.plot.plot_column`."""

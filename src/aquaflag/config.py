@@ -1,0 +1,176 @@
+"""QC configuration files (TOML, human-written) -> validated rules.
+
+A configuration is a list of rules, each a ``[[rule]]`` table::
+
+    # Weekly reservoir QC
+    [[rule]]
+    name = "physical range"          # the rule's label in tables (default: the method)
+    method = "gross_range"
+    severity = "fail"                # "suspect" (default for most methods) or "fail"
+
+    [[rule]]
+    name = "seasonal outlier"
+    method = "iqr"
+    parameter = ["temperature", "do"]   # select columns by parameter ...
+    station = "Mun-Ui"                  # ... and/or station ...
+    columns = ["*(Mun-Ui)"]             # ... and/or glob patterns (all must match)
+    by = "doy"                          # every other key is a parameter of the method
+    doy_window = 21
+
+Selectors may be a string or a list; a rule without selectors applies to every
+column. A rule may be switched off with ``enabled = false``. Everything is
+validated before any data is touched; an error names the file, the rule
+(number, name and line) and the key, e.g.::
+
+    qc.toml, rule 2 'seasonal outlier' (line 9): threshold of iqr must be > 0; got -1
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .engine import Rule, resolve_rules
+from .errors import AquaflagError, ConfigError
+
+__all__ = ["load", "parse", "rules_to_toml", "SELECTOR_KEYS"]
+
+#: Keys of a ``[[rule]]`` table that are not method parameters.
+SELECTOR_KEYS = ("name", "method", "severity", "columns", "parameter", "station", "enabled")
+
+
+def _toml():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
+def load(path) -> list[Rule]:
+    """Read and validate a TOML configuration file; return its (resolved) rules."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save the configuration as UTF-8") from None
+    return parse(text, source=str(path))
+
+
+def parse(text: str, *, source: str = "<config>") -> list[Rule]:
+    """Parse and validate configuration text; return the resolved rules."""
+    tomllib = _toml()
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    unknown = [k for k in doc if k != "rule"]
+    if unknown:
+        raise ConfigError(f"{source}: unknown top-level key {unknown[0]!r}; rules go in [[rule]] tables")
+    tables = doc.get("rule", [])
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"{source}: no rules; add at least one [[rule]] table with a method")
+    lines = _rule_lines(text)
+    rules = []
+    for i, table in enumerate(tables):
+        where = _where(source, i, table, lines)
+        rule = _rule_from_table(table, where)
+        if rule is None:
+            continue
+        try:
+            resolve_rules([rule])
+        except AquaflagError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        rules.append(rule)
+    if not rules:
+        raise ConfigError(f"{source}: every rule is disabled")
+    try:
+        return resolve_rules(rules)
+    except AquaflagError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def _rule_lines(text: str) -> list[int]:
+    """Line numbers (1-based) of each ``[[rule]]`` header, in order."""
+    return [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*rule\s*\]\]", line)]
+
+
+def _where(source: str, i: int, table: Mapping, lines: list[int]) -> str:
+    name = table.get("name") if isinstance(table, Mapping) else None
+    line = f" (line {lines[i]})" if i < len(lines) else ""
+    label = f" {name!r}" if isinstance(name, str) else ""
+    return f"{source}, rule {i + 1}{label}{line}"
+
+
+def _rule_from_table(table: Any, where: str) -> Rule | None:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: a rule must be a table of keys")
+    if table.get("enabled", True) is False:
+        return None
+    if "method" not in table:
+        raise ConfigError(f"{where}: missing 'method' (see `aquaflag methods` for the names)")
+    params = {k: _from_toml(v) for k, v in table.items() if k not in SELECTOR_KEYS}
+    name = table.get("name", "")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}: name must be a string")
+    return Rule(
+        method=str(table["method"]),
+        params=params,
+        columns=_strings(table, "columns", where),
+        severity=table.get("severity"),
+        label=name,
+        parameters=_strings(table, "parameter", where),
+        stations=_strings(table, "station", where),
+    )
+
+
+def _strings(table: Mapping, key: str, where: str) -> tuple[str, ...] | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{where}: {key} must be a string or a list of strings; got {value!r}")
+
+
+def _from_toml(value: Any) -> Any:
+    # TOML arrays are lists; parameters that take several numbers (no-data codes) want tuples.
+    return tuple(value) if isinstance(value, list) else value
+
+
+def rules_to_toml(rules: Sequence[Rule]) -> str:
+    """The TOML text of resolved rules (every parameter written out), to reproduce a run."""
+    out = []
+    for rule in rules:
+        out.append("[[rule]]")
+        out.append(f"name = {_toml_value(rule.label)}")
+        out.append(f"method = {_toml_value(rule.method)}")
+        if rule.severity:
+            out.append(f"severity = {_toml_value(rule.severity)}")
+        for key, value in (("columns", rule.columns), ("parameter", rule.parameters),
+                           ("station", rule.stations)):
+            if value is not None:
+                out.append(f"{key} = {_toml_value(list(value))}")
+        for key, value in rule.params.items():
+            if value is None:
+                out.append(f"# {key} = (not set)")
+            else:
+                out.append(f"{key} = {_toml_value(value)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
