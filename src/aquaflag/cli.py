@@ -4,6 +4,8 @@
 input or usage (no traceback). Commands:
 
 * ``aquaflag detect FILE``  run methods on a file, write tables and plots
+* ``aquaflag run -c qc.toml FILE``  apply a QC configuration
+* ``aquaflag init FILE``  write a commented starter configuration for FILE
 * ``aquaflag methods [NAME]``  list methods, or show one with its parameters
 * ``aquaflag demo``  generate demo data, run all four seed methods, write everything
 """
@@ -27,6 +29,28 @@ def cli() -> None:
     """Find, flag and clean outliers in water-quality monitoring time series."""
 
 
+def _read_options(func):
+    """Options shared by the commands that read a data file."""
+    options = [
+        click.option("--encoding", default=None, help="File encoding (default: UTF-8, else CP949)."),
+        click.option("--date-column", default=None, help="Name of the date column (default: detected)."),
+        click.option("--censored", type=click.Choice(["missing", "limit", "half"]), default="missing",
+                     show_default=True, help="Values like '<0.5': missing, at the limit, or half the limit."),
+        click.option("--duplicates", type=click.Choice(["mean", "first", "last", "error"]), default="mean",
+                     show_default=True, help="Rows sharing a timestamp: average them, keep one, or stop."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _read(file, encoding, date_column, censored, duplicates):
+    from .io import read
+
+    return read(file, encoding=encoding, date_column=date_column, censored=censored,
+                duplicates=duplicates)
+
+
 def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
     out = [c.strip() for arg in columns for c in arg.split(",") if c.strip()]
     return out or None
@@ -42,28 +66,77 @@ def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
               help="Columns to evaluate (names or glob patterns like 'pH*'; comma-separated or repeated).")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("aquaflag-out"), show_default=True, help="Output folder.")
-@click.option("--encoding", default=None, help="File encoding (default: UTF-8, else CP949).")
-@click.option("--date-column", default=None, help="Name of the date column (default: detected).")
-@click.option("--censored", type=click.Choice(["missing", "limit", "half"]), default="missing",
-              show_default=True, help="Values like '<0.5': missing, at the limit, or half the limit.")
-@click.option("--duplicates", type=click.Choice(["mean", "first", "last", "error"]), default="mean",
-              show_default=True, help="Rows sharing a timestamp: average them, keep one, or stop.")
+@_read_options
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def detect(file, methods, threshold, columns, out, encoding, date_column, censored, duplicates,
            plots, quiet):
     """Detect outliers in FILE (CSV, Excel or Parquet) and write the results to --out."""
     from .engine import detect as run_detect
-    from .io import read
 
-    data = read(file, encoding=encoding, date_column=date_column, censored=censored,
-                duplicates=duplicates)
+    data = _read(file, encoding, date_column, censored, duplicates)
     params = {} if threshold is None else {"threshold": threshold}
     method = list(methods) if len(methods) > 1 else methods[0]
     if params and (len(methods) > 1 or method == "all"):
         raise click.UsageError("--threshold needs a single --method (its meaning differs between methods)")
     result = run_detect(data, method=method, columns=_split_columns(columns), **params)
     _finish(result, out, plots=plots, quiet=quiet)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-c", "--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="QC configuration (TOML); `aquaflag init FILE` writes a starter.")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("aquaflag-out"), show_default=True, help="Output folder.")
+@click.option("--flags", "prior", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Existing flags (a flags.csv of QARTOD codes) to respect.")
+@click.option("--columns", multiple=True, help="Restrict to these columns (names or glob patterns).")
+@_read_options
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def run(file, config, out, prior, columns, encoding, date_column, censored, duplicates, plots, quiet):
+    """Apply the QC configuration --config to FILE and write flags, provenance and cleaned data."""
+    from .config import load
+    from .engine import run as run_config
+
+    rules = load(config)  # validate the configuration before reading any data
+    data = _read(file, encoding, date_column, censored, duplicates)
+    prior_flags = _read_prior(prior, data) if prior else None
+    result = run_config(data, rules, columns=_split_columns(columns), prior_flags=prior_flags)
+    _finish(result, out, plots=plots, quiet=quiet)
+
+
+def _read_prior(path: Path, data):
+    import pandas as pd
+
+    from .errors import InputError
+
+    try:
+        prior = pd.read_csv(path, index_col=0, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: flags file not found") from None
+    if isinstance(data.index, pd.DatetimeIndex):
+        prior.index = pd.to_datetime(prior.index, errors="coerce")
+    prior = prior[[c for c in prior.columns if c in data.columns]]
+    return prior
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("qc.toml"),
+              show_default=True, help="Where to write the starter configuration.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_read_options
+def init(file, out, force, encoding, date_column, censored, duplicates):
+    """Write a commented starter QC configuration for FILE (weekly or sensor data)."""
+    from .config import starter
+
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} exists; choose another --out or pass --force")
+    data = _read(file, encoding, date_column, censored, duplicates)
+    out.write_text(starter(data, source=file.name), encoding="utf-8")
+    click.echo(f"wrote {out}: edit it, then run `aquaflag run -c {out} {file}`")
 
 
 def _finish(result, out: Path, *, plots: bool, quiet: bool) -> None:
@@ -95,8 +168,9 @@ def _summary_text(result) -> str:
     table = table.astype(int)
     lines = ["outliers per column and method:", table.to_string()]
     notes = summary[summary["note"] != ""]
-    for _, row in notes.iterrows():
-        lines.append(f"  {row['column']} / {row['method']}: {row['note']}")
+    for (column, note), group in notes.groupby(["column", "note"], sort=False):
+        methods = ", ".join(group["method"])
+        lines.append(f"  {column} ({methods}): {note}")
     return "\n".join(lines)
 
 

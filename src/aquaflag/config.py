@@ -174,3 +174,102 @@ def _toml_value(value: Any) -> str:
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
+
+
+_WEEKLY = '''\
+# aquaflag QC configuration: starter for {source}
+# {n_rows} rows, {n_cols} value columns, typical step {step} -> {kind} template.
+# Columns and what aquaflag recognised in their names:
+{columns}
+#
+# Each [[rule]] applies one method (see `aquaflag methods NAME`) to the columns it
+# selects (columns = globs, parameter = ph/do/temperature/..., station = ...).
+# severity: "suspect" (QARTOD 3) or "fail" (QARTOD 4). Remove or disable
+# (enabled = false) what you do not need. Run: aquaflag run -c THIS_FILE {source}
+
+[[rule]]
+name = "physical range"
+method = "gross_range"      # pH 0-14, DO >= 0, temperature -5..45 C, ... from the column names
+severity = "fail"
+
+[[rule]]
+name = "seasonal outlier"
+method = "iqr"              # each value against the same days of year in all years
+by = "doy"
+doy_window = 21
+
+[[rule]]
+name = "robust outlier"
+method = "modified_zscore"  # whole series, median and MAD
+threshold = 3.5
+{cross}'''
+
+_SENSOR = '''\
+# aquaflag QC configuration: starter for {source}
+# {n_rows} rows, {n_cols} value columns, typical step {step} -> {kind} template.
+# Columns and what aquaflag recognised in their names:
+{columns}
+#
+# Each [[rule]] applies one method (see `aquaflag methods NAME`) to the columns it
+# selects (columns = globs, parameter = ph/do/temperature/..., station = ...).
+# severity: "suspect" (QARTOD 3) or "fail" (QARTOD 4). Remove or disable
+# (enabled = false) what you do not need. Run: aquaflag run -c THIS_FILE {source}
+
+[[rule]]
+name = "logger no-data codes"
+method = "nodata_codes"     # -9999, -999, netCDF fill value
+severity = "fail"
+
+[[rule]]
+name = "physical range"
+method = "gross_range"      # pH 0-14, DO >= 0, temperature -5..45 C, ... from the column names
+severity = "fail"
+
+[[rule]]
+name = "spike"
+method = "hampel"           # rolling median +- threshold x 1.4826 MAD
+window = "6h"
+threshold = 4.0
+
+[[rule]]
+name = "stuck sensor"
+method = "flat_line"        # the same value for at least `window`
+window = "3h"
+{cross}'''
+
+_CROSS = '''
+[[rule]]
+name = "stations disagree"
+method = "cross_station"    # against the median of the same parameter at the other stations
+threshold = 5.0
+'''
+
+
+def starter(data, *, source: str = "DATA") -> str:
+    """A commented starter configuration for ``data`` (weekly or sensor template by its time step)."""
+    import pandas as pd
+
+    from .engine import prepare_frame
+    from .parameters import parameter_of, parse_column
+
+    frame, _, _ = prepare_frame(data)
+    step = None
+    if isinstance(frame.index, pd.DatetimeIndex) and len(frame.index) > 1:
+        step = pd.Series(frame.index).diff().median()
+    sensor = step is not None and step < pd.Timedelta("1D")
+    lines = []
+    stations: dict[str, set] = {}
+    for col in frame.columns:
+        param = parameter_of(str(col))
+        name, station = parse_column(str(col))
+        what = param.key if param else "unknown parameter (gross_range needs lower/upper)"
+        lines.append(f"#   {col}: {what}" + (f", station {station}" if station else ""))
+        if station:
+            stations.setdefault(name.casefold(), set()).add(station)
+    has_siblings = any(len(s) > 1 for s in stations.values())
+    template = _SENSOR if sensor else _WEEKLY
+    return template.format(
+        source=source, n_rows=len(frame), n_cols=len(frame.columns),
+        step=str(step) if step is not None else "unknown", kind="sensor" if sensor else "weekly",
+        columns="\n".join(lines), cross=_CROSS if has_siblings else "",
+    )

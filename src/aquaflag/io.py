@@ -369,6 +369,7 @@ def read(
     censored: str = "missing",
     missing_codes: Any = (-9999.0,),
     duplicates: str = "mean",
+    layout: str = "auto",
 ) -> pd.DataFrame:
     """Read a monitoring table into a time-indexed frame of float columns.
 
@@ -401,6 +402,12 @@ def read(
     duplicates : {"mean", "first", "last", "error"}, default "mean"
         What to do with rows sharing a timestamp: average them column-wise
         (NaN ignored), keep the first or the last (in file order), or raise.
+    layout : {"auto", "wide", "long"}, default "auto"
+        "long" reads a tidy table (``time, station, parameter, value``) or a
+        partitioned Parquet folder with :func:`aquaflag.layout.read_long` and
+        returns the wide frame (one ``"Parameter(Station)"`` column per
+        series). "auto" does so for a folder, or for a CSV/Parquet file whose
+        header has a parameter and a value column.
 
     Returns
     -------
@@ -477,9 +484,14 @@ def read(
     if date_column is not None and not isinstance(date_column, str):
         raise ParameterError(f"date_column must be a column name (str); got {date_column!r}")
 
+    layout = _check_option("layout", layout, ("auto", "wide", "long"))
     name = str(path)
     p = Path(path)
     suffix = p.suffix.lower()
+    if layout == "long" or (layout == "auto" and _is_long(p, encoding)):
+        from .layout import read_long
+
+        return read_long(p, encoding=encoding)
     if suffix not in _READ_SUFFIXES:
         raise InputError(
             f"{name}: unsupported file type {p.suffix or '(no extension)'!r}; "
@@ -504,6 +516,34 @@ def read(
         raw, first_row = _read_parquet(p, name, report)
 
     return _build(raw, first_row, name, report, date_column, censored, codes, duplicates)
+
+
+def _is_long(p: Path, encoding: str | None) -> bool:
+    """A folder (Parquet dataset), or a CSV/Parquet file whose header is the long layout."""
+    from .layout import looks_long
+
+    if p.is_dir():
+        return True
+    if not p.is_file() or p.stat().st_size == 0:
+        return False
+    suffix = p.suffix.lower()
+    if suffix in _PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        try:
+            return looks_long(pq.read_schema(p).names)
+        except Exception:  # not a readable Parquet file: let the wide reader explain
+            return False
+    if suffix in _TEXT_SUFFIXES:
+        with open(p, "rb") as fh:
+            head = fh.read(65536).split(b"\n", 1)[0]
+        for enc in ([encoding] if encoding else ["utf-8-sig", "cp949"]):
+            try:
+                header = head.decode(enc).strip()
+            except (UnicodeDecodeError, LookupError):
+                continue
+            return looks_long([c.strip().strip('"') for c in header.split(_sniff_delimiter(header))])
+    return False
 
 
 def _build(

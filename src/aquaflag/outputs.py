@@ -5,6 +5,9 @@
 ``flags.csv``           QARTOD flag codes, same rows and columns as the data
 ``cleaned.csv``         the data with flagged values set to NaN
 ``summary.csv``         one row per column and rule
+``provenance.csv``      which rule (method, parameters) gave which flag to which value
+``qc_data.csv``         per column: the value, its flag and its cleaned value, side by side
+``config.toml``         the rules as run, every parameter written out (reproducible)
 ``plots/*.png``         one figure per column (+ a method grid when several ran)
 ======================  ======================================================
 
@@ -16,10 +19,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from .errors import InputError
 from .result import Result
 
-__all__ = ["write_outputs"]
+__all__ = ["write_outputs", "side_by_side"]
+
+
+def side_by_side(result: Result, policy: str = "nan") -> pd.DataFrame:
+    """Per column ``X``: ``X`` (original), ``X_flag`` (QARTOD code), ``X_clean`` (cleaned)."""
+    flags, clean = result.flags, result.cleaned(policy)
+    parts = {}
+    for col in result.columns:
+        parts[col] = result.data[col]
+        parts[f"{col}_flag"] = flags[col]
+        parts[f"{col}_clean"] = clean[col]
+    return pd.DataFrame(parts, index=result.data.index)
 
 
 def write_outputs(result: Result, directory, *, plots: bool = True, progress=None) -> dict[str, Path]:
@@ -50,12 +66,20 @@ def write_outputs(result: Result, directory, *, plots: bool = True, progress=Non
         "flags": out / "flags.csv",
         "cleaned": out / "cleaned.csv",
         "summary": out / "summary.csv",
+        "provenance": out / "provenance.csv",
+        "qc_data": out / "qc_data.csv",
+        "config": out / "config.toml",
     }
     index_label = result.data.index.name or "time"
     result.outliers.to_csv(paths["outliers"], index=False, encoding="utf-8-sig")
     result.flags.to_csv(paths["flags"], index_label=index_label, encoding="utf-8-sig")
     result.cleaned().to_csv(paths["cleaned"], index_label=index_label, encoding="utf-8-sig")
     result.summary.to_csv(paths["summary"], index=False, encoding="utf-8-sig")
+    result.provenance.to_csv(paths["provenance"], index=False, encoding="utf-8-sig")
+    side_by_side(result).to_csv(paths["qc_data"], index_label=index_label, encoding="utf-8-sig")
+    paths["config"].write_text(
+        "# aquaflag rules as run; reproduce with: aquaflag run -c config.toml DATA\n\n"
+        + result.config_toml, encoding="utf-8")
     if plots:
         from .plot import save_plots
 
