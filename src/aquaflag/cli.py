@@ -92,19 +92,51 @@ def detect(file, methods, threshold, columns, out, encoding, date_column, censor
 @click.option("--flags", "prior", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Existing flags (a flags.csv of QARTOD codes) to respect.")
 @click.option("--columns", multiple=True, help="Restrict to these columns (names or glob patterns).")
+@click.option("--engine", type=click.Choice(["serial", "dask"]), default="serial", show_default=True,
+              help="Evaluate series here, or on Dask (pip install 'aquaflag[dask]').")
+@click.option("--scheduler", default=None,
+              help="Dask scheduler address (default with --engine dask: a local cluster).")
 @_read_options
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def run(file, config, out, prior, columns, encoding, date_column, censored, duplicates, plots, quiet):
+def run(file, config, out, prior, columns, engine, scheduler, encoding, date_column, censored,
+        duplicates, plots, quiet):
     """Apply the QC configuration --config to FILE and write flags, provenance and cleaned data."""
     from .config import load
     from .engine import run as run_config
 
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler goes with --engine dask")
     rules = load(config)  # validate the configuration before reading any data
     data = _read(file, encoding, date_column, censored, duplicates)
     prior_flags = _read_prior(prior, data) if prior else None
-    result = run_config(data, rules, columns=_split_columns(columns), prior_flags=prior_flags)
+    with _Progress("evaluating series", quiet) as progress:
+        result = run_config(data, rules, columns=_split_columns(columns), prior_flags=prior_flags,
+                            engine=engine, scheduler=scheduler, progress=progress)
     _finish(result, out, plots=plots, quiet=quiet)
+
+
+class _Progress:
+    """A progress bar on stderr for runs over many series; silent when quiet or short."""
+
+    def __init__(self, label: str, quiet: bool, minimum: int = 8) -> None:
+        self.label, self.quiet, self.minimum, self.bar, self.done = label, quiet, minimum, None, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet or total < self.minimum:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def _read_prior(path: Path, data):
@@ -150,7 +182,10 @@ def _finish(result, out: Path, *, plots: bool, quiet: bool) -> None:
         say(f"note: column {col!r} not evaluated: {why}")
     for line in result.notes:
         say(f"note: {line}")
-    paths = write_outputs(result, out, plots=plots)
+    with _Progress("writing plots", quiet) as progress:
+        counter = iter(range(1, len(result.columns) + 1))
+        paths = write_outputs(result, out, plots=plots,
+                              progress=lambda column: progress(next(counter), len(result.columns)))
     say(_summary_text(result))
     say(f"\nwrote {', '.join(p.name for p in paths.values())} to {out}/")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -163,7 +163,9 @@ def _rules_from(method, params: dict[str, Any]) -> list[Rule]:
 
 
 def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = None,
-             source: Any = None, prior_flags: pd.DataFrame | None = None) -> Result:
+             source: Any = None, prior_flags: pd.DataFrame | None = None,
+             engine: str = "serial", scheduler: str | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Result:
     """Apply ``rules`` to the columns of ``data``: the one loop over series.
 
     Each rule is validated once; each series is converted once. See
@@ -177,6 +179,16 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
         name. They are respected: values flagged SUSPECT or FAIL are left out
         of every statistic (not judged again), and each cell's final flag is
         the most severe of the prior and the new one.
+    engine : {"serial", "dask"}
+        Where the series are evaluated: here, one after the other, or on a
+        Dask cluster (``pip install 'aquaflag[dask]'``), one task per whole
+        series, so the results are identical.
+    scheduler : str, optional
+        With ``engine="dask"``: the address of a running ``dask.distributed``
+        scheduler (``"tcp://10.0.0.5:8786"``); by default a local cluster is
+        started for the run and closed after it.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each series.
     """
     resolved = resolve_rules(rules)
     frame, skipped, notes = prepare_frame(data, columns)
@@ -184,13 +196,21 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
         source = frame.attrs.get("aquaflag_read")
     prior = _align_prior(prior_flags, frame) if prior_flags is not None else None
     times = _times(frame)
-    detections: dict[tuple[str, str], Detection] = {}
-    for col in frame.columns:
-        values = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)
-        if prior is not None:
-            values = np.where(np.isin(prior[col].to_numpy(), (3, 4)), np.nan, values)
-        for label, det in series_detections(resolved, frame, col, values, times).items():
-            detections[(col, label)] = det
+    if engine not in ("serial", "dask"):
+        raise ParameterError(f"engine must be 'serial' or 'dask'; got {engine!r}")
+    if engine == "dask":
+        from .dask_engine import dask_detections
+
+        per_series = dask_detections(resolved, frame, prior, times, scheduler=scheduler,
+                                     progress=progress)
+    else:
+        per_series = {}
+        for i, col in enumerate(frame.columns):
+            per_series[col] = series_detections(resolved, frame, col, evaluable(frame, col, prior),
+                                                times)
+            if progress is not None:
+                progress(i + 1, len(frame.columns))
+    detections = {(col, label): det for col, dets in per_series.items() for label, det in dets.items()}
     unmatched = [r.label for r in resolved if not any(k[1] == r.label for k in detections)]
     if unmatched and len(frame.columns):
         raise InputError(
@@ -201,7 +221,8 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
 
 
 def run(data, config, *, columns: Sequence[str] | None = None,
-        prior_flags: pd.DataFrame | None = None) -> Result:
+        prior_flags: pd.DataFrame | None = None, engine: str = "serial",
+        scheduler: str | None = None, progress: Callable[[int, int], None] | None = None) -> Result:
     """Apply a QC configuration to ``data``.
 
     Parameters
@@ -214,6 +235,8 @@ def run(data, config, *, columns: Sequence[str] | None = None,
         Restrict the run to these columns.
     prior_flags : DataFrame, optional
         Existing QARTOD flags to respect (see :func:`evaluate`).
+    engine, scheduler, progress
+        Where to run, and progress reporting (see :func:`evaluate`).
 
     Returns
     -------
@@ -227,7 +250,16 @@ def run(data, config, *, columns: Sequence[str] | None = None,
         rules = list(config)
     else:
         raise ParameterError("config must be the path of a TOML file or a list of aquaflag.Rule")
-    return evaluate(data, rules, columns=columns, prior_flags=prior_flags)
+    return evaluate(data, rules, columns=columns, prior_flags=prior_flags, engine=engine,
+                    scheduler=scheduler, progress=progress)
+
+
+def evaluable(frame: pd.DataFrame, column: str, prior: pd.DataFrame | None) -> np.ndarray:
+    """One column's values as float64, with values a prior flag failed or suspected set to NaN."""
+    values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    if prior is not None:
+        values = np.where(np.isin(prior[column].to_numpy(), (3, 4)), np.nan, values)
+    return values
 
 
 def resolve_rules(rules: Sequence[Rule]) -> list[Rule]:
