@@ -98,9 +98,19 @@ def test_demo(tmp_path, capsys):
     out_dir = tmp_path / "demo"
     code, out, err = run(["demo", "--out", out_dir, "--no-plots"], capsys)
     assert code == 0, err
-    for name in ("demo_data.csv", "demo_truth.csv", "outliers.csv", "flags.csv", "summary.csv"):
+    for name in ("demo_data.csv", "demo_truth.csv", "outliers.csv", "flags.csv", "summary.csv",
+                 "report.html"):
         assert (out_dir / name).exists()
-    assert "look at" in out
+    assert "report:" in out and "injected anomalies found" in out
+
+
+def test_report_option_and_korean(daecheong_csv, tmp_path, capsys):
+    code, out, err = run(["detect", daecheong_csv, "-m", "iqr", "--no-plots", "--out", tmp_path,
+                          "--report", tmp_path / "r.html", "--lang", "ko"], capsys)
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "요약" in page and "pH(Hoe-Nam)" in page
+    assert f"report: {tmp_path / 'r.html'}" in out
 
 
 def test_help_exits_0(capsys):

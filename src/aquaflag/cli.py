@@ -67,10 +67,14 @@ def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("aquaflag-out"), show_default=True, help="Output folder.")
 @_read_options
+@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the interactive HTML report to this file.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of the report.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def detect(file, methods, threshold, columns, out, encoding, date_column, censored, duplicates,
-           plots, quiet):
+           report, lang, plots, quiet):
     """Detect outliers in FILE (CSV, Excel or Parquet) and write the results to --out."""
     from .engine import detect as run_detect
 
@@ -80,7 +84,7 @@ def detect(file, methods, threshold, columns, out, encoding, date_column, censor
     if params and (len(methods) > 1 or method == "all"):
         raise click.UsageError("--threshold needs a single --method (its meaning differs between methods)")
     result = run_detect(data, method=method, columns=_split_columns(columns), **params)
-    _finish(result, out, plots=plots, quiet=quiet)
+    _finish(result, out, plots=plots, quiet=quiet, report=report, lang=lang)
 
 
 @cli.command()
@@ -97,10 +101,14 @@ def detect(file, methods, threshold, columns, out, encoding, date_column, censor
 @click.option("--scheduler", default=None,
               help="Dask scheduler address (default with --engine dask: a local cluster).")
 @_read_options
+@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the interactive HTML report to this file.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of the report.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def run(file, config, out, prior, columns, engine, scheduler, encoding, date_column, censored,
-        duplicates, plots, quiet):
+        duplicates, report, lang, plots, quiet):
     """Apply the QC configuration --config to FILE and write flags, provenance and cleaned data."""
     from .config import load
     from .engine import run as run_config
@@ -113,7 +121,8 @@ def run(file, config, out, prior, columns, engine, scheduler, encoding, date_col
     with _Progress("evaluating series", quiet) as progress:
         result = run_config(data, rules, columns=_split_columns(columns), prior_flags=prior_flags,
                             engine=engine, scheduler=scheduler, progress=progress)
-    _finish(result, out, plots=plots, quiet=quiet)
+    _finish(result, out, plots=plots, quiet=quiet, report=report, lang=lang,
+            config_text=config.read_text(encoding="utf-8-sig"))
 
 
 class _Progress:
@@ -171,7 +180,8 @@ def init(file, out, force, encoding, date_column, censored, duplicates):
     click.echo(f"wrote {out}: edit it, then run `aquaflag run -c {out} {file}`")
 
 
-def _finish(result, out: Path, *, plots: bool, quiet: bool) -> None:
+def _finish(result, out: Path, *, plots: bool, quiet: bool, report: Path | None = None,
+            lang: str = "en", config_text: str | None = None) -> None:
     from .outputs import write_outputs
 
     say = (lambda *a, **k: None) if quiet else click.echo
@@ -188,6 +198,12 @@ def _finish(result, out: Path, *, plots: bool, quiet: bool) -> None:
                               progress=lambda column: progress(next(counter), len(result.columns)))
     say(_summary_text(result))
     say(f"\nwrote {', '.join(p.name for p in paths.values())} to {out}/")
+    if report is not None:
+        from .report import write_report
+
+        path = write_report(result, report, lang=lang, config_text=config_text)
+        if not quiet:
+            click.echo(f"report: {path}")
 
 
 def _summary_text(result) -> str:
@@ -240,9 +256,11 @@ def methods(name):
               default=Path("aquaflag-demo"), show_default=True, help="Output folder.")
 @click.option("--seed", type=int, default=2016, show_default=True, help="Random seed of the demo data.")
 @click.option("--korean", is_flag=True, help="Use Korean column names (수온(문의), ...).")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of the report.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def demo(out, seed, korean, plots, quiet):
+def demo(out, seed, korean, lang, plots, quiet):
     """Generate the demo data (3 Daecheong stations x 4 parameters, weekly 2016-2023), run all four methods."""
     from .datasets import demo as make_demo
     from .datasets import demo_truth
@@ -252,13 +270,35 @@ def demo(out, seed, korean, plots, quiet):
     out.mkdir(parents=True, exist_ok=True)
     data = make_demo(seed, korean=korean)
     write(data, out / "demo_data.csv")
-    demo_truth(seed, korean=korean).to_csv(out / "demo_truth.csv", index=False, encoding="utf-8-sig")
+    truth = demo_truth(seed, korean=korean)
+    truth.to_csv(out / "demo_truth.csv", index=False, encoding="utf-8-sig")
     result = run_detect(data, method="all")
-    _finish(result, out, plots=plots, quiet=quiet)
+    _finish(result, out, plots=plots, quiet=True)
+    report = _demo_report(result, out / "report.html", lang)
     if not quiet:
+        click.echo(_summary_text(result))
+        click.echo("\ninjected anomalies found, per method (of "
+                   f"{len(truth)}): " + ", ".join(
+                       f"{m} {_found(result.mask_of(m), truth)}" for m in result.methods))
         click.echo(f"demo data: {out / 'demo_data.csv'}  (injected anomalies: {out / 'demo_truth.csv'})")
-        click.echo(f"look at: {out / 'summary.csv'}, {out / 'outliers.csv'}"
-                   + (f", {out / 'plots'}/" if plots else ""))
+        click.echo(f"tables: {out / 'summary.csv'}, {out / 'outliers.csv'}, {out / 'flags.csv'}"
+                   + (f"; figures: {out / 'plots'}/" if plots else ""))
+        click.echo(f"report: {report}  (open it in a browser)" if report else
+                   "report: not written (pip install 'aquaflag[report]' for the HTML report)")
+
+
+def _found(mask, truth) -> int:
+    """How many truth cells (column, time) the mask flags."""
+    return int(sum(bool(mask.at[t, c]) for c, t in zip(truth["column"], truth["time"])))
+
+
+def _demo_report(result, path: Path, lang: str):
+    try:
+        from .report import write_report
+
+        return write_report(result, path, lang=lang)
+    except ImportError:
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

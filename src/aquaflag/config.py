@@ -27,9 +27,14 @@ validated before any data is touched; an error names the file, the rule
 
 from __future__ import annotations
 
+import json
+import math
+import numbers
 import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+import numpy as np
 
 from .engine import Rule, resolve_rules
 from .errors import AquaflagError, ConfigError
@@ -144,7 +149,10 @@ def _from_toml(value: Any) -> Any:
 
 
 def rules_to_toml(rules: Sequence[Rule]) -> str:
-    """The TOML text of resolved rules (every parameter written out), to reproduce a run."""
+    """The TOML text of resolved rules (every parameter written out), to reproduce a run.
+
+    :func:`parse` of the text gives the same rules.
+    """
     out = []
     for rule in rules:
         out.append("[[rule]]")
@@ -166,15 +174,23 @@ def rules_to_toml(rules: Sequence[Rule]) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    """A Python value as a TOML value (numbers incl. nan/inf, strings escaped, arrays)."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        f = float(value)
+        if math.isnan(f):
+            return "nan"
+        if math.isinf(f):
+            return "inf" if f > 0 else "-inf"
+        return repr(f)
+    if isinstance(value, (list, tuple, np.ndarray)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
+    return json.dumps(str(value), ensure_ascii=False)  # a valid TOML basic string
 
 _WEEKLY = '''\
 # aquaflag QC configuration: starter for {source}

@@ -180,8 +180,7 @@ def read_long(path, *, time: str | None = None, station: str | None = None,
         raise InputError(f"{p} has no data rows")
     roles = _roles(long.columns, time=time, station=station, parameter=parameter, value=value)
     report.n_rows = len(long)
-    times = pd.to_datetime(long[roles["time"]], errors="coerce", format="mixed") \
-        if not pd.api.types.is_datetime64_any_dtype(long[roles["time"]]) else long[roles["time"]]
+    times = _parse_times(long[roles["time"]])
     bad_time = times.isna()
     if bad_time.any():
         report.bad_dates = int(bad_time.sum())
@@ -203,6 +202,16 @@ def read_long(path, *, time: str | None = None, station: str | None = None,
     report.columns = list(wide.columns)
     wide.attrs[ATTRS_KEY] = report
     return wide
+
+
+def _parse_times(column: pd.Series) -> pd.Series:
+    """Timestamps: ISO 8601 fast path, then any format pandas understands; unparsable -> NaT."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    try:
+        return pd.to_datetime(column, format="ISO8601")
+    except (ValueError, TypeError):
+        return pd.to_datetime(column, errors="coerce", format="mixed")
 
 
 def _read_long_csv(p: Path, encoding: str | None, report) -> pd.DataFrame:

@@ -325,6 +325,28 @@ class Result:
 
         return plot_methods(self, column, **kwargs)
 
+    def report(self, path=None, *, lang: str = "en", title: str | None = None, **kwargs):
+        """Write the self-contained interactive HTML report; see :func:`aquaflag.report.write_report`.
+
+        With ``path=None`` the report is returned for display: in Jupyter it
+        shows inline (an ``IPython.display.HTML`` object), elsewhere the HTML text.
+        """
+        from .report import write_report
+
+        out = write_report(self, path, lang=lang, title=title, **kwargs)
+        if path is None:
+            try:
+                from IPython.display import HTML
+            except ImportError:
+                return out
+            return HTML(out)
+        return out
+
+    def _repr_html_(self) -> str:
+        from .report import summary_html
+
+        return summary_html(self)
+
     def __repr__(self) -> str:
         n_out = int(self.mask.to_numpy().sum())
         return (f"<aquaflag.Result: {len(self.columns)} column(s) x {len(self.data)} rows, "

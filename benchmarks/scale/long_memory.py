@@ -1,0 +1,113 @@
+"""Peak memory and time of a 10^7-row long (tidy) input, CSV and Parquet, read and QC'd.
+
+Run:  python benchmarks/scale/long_memory.py [--rows 10000000] [--out benchmarks/results/long_memory.md]
+
+Each measurement runs in a fresh subprocess; its peak resident memory is the
+process's ``ru_maxrss`` (the whole process: Python, libraries, data). Target
+(issue 5): within 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CHILD = r'''
+import json, resource, sys, time
+import aquaflag
+t0 = time.perf_counter()
+data = aquaflag.read(sys.argv[1])
+t1 = time.perf_counter()
+res = aquaflag.detect(data, method="all")
+flags = res.flags
+n_out = int(res.mask.to_numpy().sum())
+t2 = time.perf_counter()
+print(json.dumps({"read_s": t1 - t0, "detect_s": t2 - t1, "shape": list(data.shape),
+                  "outliers": n_out, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+BASELINE = r'''
+import json, resource
+import aquaflag, pandas, numpy, pyarrow
+print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+
+def make_long(rows: int, n_series: int, folder: Path) -> tuple[Path, Path]:
+    """A long table: n_series (station x parameter) x rows/n_series 15-minute steps."""
+    steps = rows // n_series
+    rng = np.random.default_rng(0)
+    times = pd.date_range("2020-01-01", periods=steps, freq="15min")
+    stations = [f"S{i:03d}" for i in range(n_series // 5)]
+    params = ["temp", "cond", "ph", "do", "turb"]
+    parts = []
+    for s in stations:
+        for p in params:
+            v = rng.normal(10, 1, steps).round(3)
+            v[rng.integers(0, steps, 20)] += 25
+            parts.append(pd.DataFrame({"time": times, "station": s, "parameter": p, "value": v}))
+    long = pd.concat(parts, ignore_index=True)
+    csv, parquet = folder / "long.csv", folder / "long.parquet"
+    long.to_csv(csv, index=False, date_format="%Y-%m-%dT%H:%M:%S")
+    long.to_parquet(parquet, index=False)
+    return csv, parquet
+
+
+def child(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--series", type=int, default=100)
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/long_memory.md"))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        csv, parquet = make_long(args.rows, args.series, Path(tmp))
+        made = time.perf_counter() - t
+        base = child(BASELINE)
+        rows = []
+        for path in (csv, parquet):
+            r = child(CHILD, str(path))
+            rows.append((path.suffix, path.stat().st_size / 2**20, r))
+    lines = [
+        "# Long (tidy) input: peak memory and time",
+        "",
+        f"Command: `python benchmarks/scale/long_memory.py --rows {args.rows} --series {args.series}`",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores; Python {platform.python_version()}, pandas {pd.__version__}",
+        "",
+        f"Input: {args.rows:,} rows = {args.series} series (station x parameter) x "
+        f"{args.rows // args.series:,} 15-minute steps (generated in {made:.0f} s).",
+        f"Work: `aquaflag.read(path)` (long layout detected, pivoted to one column per series), then "
+        "`aquaflag.detect(data, method='all')` (four seed methods on every series) and the flag table.",
+        f"Baseline process (Python + aquaflag + pandas + pyarrow imported): {base['peak_mib']:.0f} MiB.",
+        "",
+        "| input | file size | read | detect (4 methods) | outliers | peak RSS | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for suffix, size, r in rows:
+        ok = "met" if r["peak_mib"] < 4096 else "MISSED"
+        lines.append(f"| {suffix} | {size:.0f} MiB | {r['read_s']:.1f} s | {r['detect_s']:.1f} s | "
+                     f"{r['outliers']:,} | {r['peak_mib']:.0f} MiB | < 4096 MiB: {ok} |")
+    text = "\n".join(lines) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
