@@ -5,11 +5,13 @@ A :class:`Result` holds the untouched evaluated input, one
 which rule, with which parameters, flagged what — and derives every view
 from them: the outlier mask, the QARTOD flag table, the tidy table of
 outliers, the per-column summary, cleaned data, plots and reports. It never
-modifies the input; views are computed on request.
+modifies the input; views are computed on request (the mask and flag arrays once,
+then cached: a Result is not meant to be changed after it is made).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -121,11 +123,15 @@ class Result:
     @property
     def mask(self) -> pd.DataFrame:
         """Bool frame like :attr:`data`: True where any rule flagged the value."""
+        return pd.DataFrame(self._mask_array.copy(), index=self.data.index, columns=self.data.columns)
+
+    @functools.cached_property
+    def _mask_array(self) -> np.ndarray:
         out = np.zeros(self.data.shape, dtype=bool)
         pos = {c: i for i, c in enumerate(self.columns)}
         for col, _rule, det in self._items():
             out[:, pos[col]] |= det.mask
-        return pd.DataFrame(out, index=self.data.index, columns=self.data.columns)
+        return out
 
     def mask_of(self, method: str) -> pd.DataFrame:
         """Bool frame like :attr:`data`: True where rule ``method`` flagged the value."""
@@ -148,6 +154,10 @@ class Result:
         least one rule evaluated it, else NOT_EVALUATED. Prior SUSPECT/FAIL
         flags (``prior_flags``) are kept.
         """
+        return pd.DataFrame(self._flag_codes.copy(), index=self.data.index, columns=self.data.columns)
+
+    @functools.cached_property
+    def _flag_codes(self) -> np.ndarray:
         codes = np.full(self.data.shape, int(Flag.NOT_EVALUATED), dtype=np.uint8)
         if self.prior_flags is not None:
             prior = self.prior_flags.to_numpy(dtype=np.uint8)
@@ -161,7 +171,7 @@ class Result:
             )
             codes[:, j] = combine(codes[:, j], rule_codes)
         codes[np.isnan(self._values())] = int(Flag.MISSING)
-        return pd.DataFrame(codes, index=self.data.index, columns=self.data.columns)
+        return codes
 
     def _values(self) -> np.ndarray:
         return self.data.to_numpy(dtype=np.float64, na_value=np.nan)
