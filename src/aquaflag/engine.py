@@ -69,6 +69,13 @@ class Rule:
         return replace(self, method=spec.name, params=params, severity=severity,
                        label=self.label or spec.name)
 
+    def selection(self) -> str:
+        """The rule's column selectors in words (empty when it applies to every column)."""
+        parts = [f"{name} {', '.join(values)}" for name, values in
+                 (("columns", self.columns), ("parameter", self.parameters), ("station", self.stations))
+                 if values is not None]
+        return "; ".join(parts)
+
     def selects(self, column: str) -> bool:
         """Whether this rule applies to ``column``."""
         column = str(column)

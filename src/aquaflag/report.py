@@ -47,6 +47,7 @@ import pandas as pd
 
 from .errors import InputError, ParameterError
 from .flags import Flag, severity_flag
+from .result import format_params
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import Result
@@ -852,9 +853,8 @@ class _Page:
                    f'<th>{esc(t["parameters"])}</th><th>{esc(t["severity"])}</th>'
                    f'<th>{esc(t["applies_to"])}</th></tr></thead><tbody>')
         for r in self.r.rules:
-            params = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
-                               for k, v in dict(r.params or {}).items())
-            cols = t["all_columns"] if r.columns is None else ", ".join(map(str, r.columns))
+            params = format_params(r.method, dict(r.params or {}))  # non-default ones
+            cols = r.selection() or t["all_columns"]
             sev = str(r.severity)
             out.append(f"<tr><td>{esc(str(r.label))}</td><td>{esc(str(r.method))}</td>"
                        f"<td><code>{esc(params)}</code></td>"
