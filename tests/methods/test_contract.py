@@ -32,12 +32,33 @@ def _spiky():
     return x
 
 
+def _coded():
+    x = _base()
+    x[120] = -9999.0
+    return x
+
+
+def _stuck():
+    x = _base()
+    x[100:140] = x[100]  # 40 x 15 min = 9h45 stuck
+    return x
+
+
 #: method -> (series, positions that must be flagged, extra kwargs)
 OBVIOUS = {
     "zscore": (_spiky(), [120], {}),
     "modified_zscore": (_spiky(), [120], {}),
     "iqr": (_spiky(), [120], {}),
     "adjusted_boxplot": (_spiky(), [120], {}),
+    "gross_range": (_spiky(), [120], {"lower": 0.0, "upper": 50.0}),
+    "nodata_codes": (_coded(), [120], {}),
+    "spike": (_spiky(), [120], {}),
+    "rate_of_change": (_spiky(), [120], {}),
+    "flat_line": (_stuck(), list(range(100, 140)), {}),
+    "generalized_esd": (_spiky(), [120], {}),
+    "stl_residual": (_spiky(), [120], {"period": 24}),  # 8 cycles of 6 h in 200 points
+    "cross_station": (_spiky(), [120], {"siblings": {"b": _base(seed=1), "c": _base(seed=2)}}),
+    "hampel": (_spiky(), [120], {}),
 }
 
 

@@ -1,0 +1,169 @@
+"""Rolling robust tests: judge each value against its own neighbourhood.
+
+``hampel`` is the Hampel identifier: a value is an outlier when it lies more
+than ``threshold`` robust standard deviations (1.4826 × MAD) from the median
+of its window. Unlike the whole-series tests it follows a series' level and
+spread through seasons and storms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..detection import Detection
+from ..registry import Boolean, Interval, register
+from .distribution import MAD_FACTOR
+from .sensor import CountOrOffset, need_times, time_ns
+
+__all__ = ["hampel", "MAD_SCALE"]
+
+#: 1.4826 ≈ 1/Φ⁻¹(0.75) = 1/0.6745: 1.4826·MAD estimates σ for normal data.
+MAD_SCALE = 1.0 / MAD_FACTOR
+
+
+@register(
+    "hampel",
+    params={"window": CountOrOffset(min_count=3),
+            "threshold": Interval(float, 0, None, closed="neither"),
+            "min_periods": Interval(int, 3, None), "center": Boolean(),
+            "min_scale": Interval(float, 0, None, closed="left")},
+    family="rolling",
+    formula=("|x - m| > threshold * max(1.4826 * MAD, min_scale); m, MAD: median and median "
+             "absolute deviation (from m) of the point's window"),
+)
+def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods: int = 3,
+           center: bool = True, min_scale: float = 0.0, times=None) -> Detection:
+    """Hampel identifier: flag values far from their window's median, in rolling MAD units.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One series; NaN means missing.
+    window : int or str, default 7
+        The window: a number of points (>= 3; 7 is the classic 2k + 1 with
+        k = 3) or a fixed time span ("1D", "6h"; needs timestamps and suits
+        irregular sampling). For 15-minute sensor data a day (96 or "1D")
+        follows the daily cycle.
+    threshold : float, default 3.0
+        Flag when :math:`|x_i - m_i| >` threshold · scale (Pearson's 3).
+    min_periods : int, default 3
+        Windows with fewer non-missing values are not evaluated.
+    center : bool, default True
+        Centred window (the point in the middle) or trailing (the point
+        last, for real-time use).
+    min_scale : float, default 0.0
+        A floor for the scale, in data units (e.g. the sensor's resolution or
+        accuracy). With the default 0, windows whose MAD is 0 are not
+        evaluated (see Notes).
+    times : array of datetime64, optional
+        Timestamps (context passed by the engine); needed for a time window.
+
+    Returns
+    -------
+    Detection
+        ``score`` is :math:`(x_i - m_i) / s_i`; bounds are
+        :math:`m_i \\pm` threshold · :math:`s_i` (NaN where not evaluated).
+
+    Raises
+    ------
+    InputError
+        When ``window`` is a time span and there are no timestamps.
+
+    Notes
+    -----
+    For point i with window :math:`W_i` (its non-missing values, the point
+    itself included):
+
+    .. math:: m_i = \\operatorname{med}_{j \\in W_i} x_j, \\qquad
+              \\mathrm{MAD}_i = \\operatorname{med}_{j \\in W_i} |x_j - m_i|, \\qquad
+              s_i = \\max(1.4826\\,\\mathrm{MAD}_i,\\ \\text{min\\_scale})
+
+    and the point is flagged when :math:`|x_i - m_i| > \\text{threshold}\\,
+    s_i`. The MAD is a true rolling MAD — deviations from each window's own
+    median — computed exactly by :func:`aquaflag.rolling.rolling_robust`
+    (not the common shortcut of a rolling median of deviations from another
+    rolling median). 1.4826 = 1/Φ⁻¹(0.75) makes 1.4826·MAD estimate σ for
+    normal data.
+
+    MAD = 0 (more than half the window equal, common with quantised sensors
+    or a stuck value) would make every other value in that window an
+    "outlier" — a known pitfall of Hampel filters. Here such windows have
+    scale 0 and are not evaluated, and ``Detection.note`` counts them; give
+    ``min_scale`` (e.g. 0.01 for pH to two decimals) to judge them with that
+    floor instead. A constant series is therefore not evaluated at all.
+
+    Windows: a count w centred covers points i − ⌊w/2⌋ … i − ⌊w/2⌋ + w − 1,
+    trailing i − w + 1 … i; a time span T centred covers
+    :math:`[t_i - T/2, t_i + T/2]`, trailing :math:`(t_i - T, t_i]`;
+    windows are clipped at the ends of the series
+    (:func:`aquaflag.rolling.window_bounds`).
+
+    References
+    ----------
+    .. [1] F. R. Hampel (1974), "The influence curve and its role in robust
+       estimation", Journal of the American Statistical Association 69,
+       383-393.
+    .. [2] R. K. Pearson (2002), "Outliers in process modeling and
+       identification", IEEE Transactions on Control Systems Technology
+       10(1), 55-63.
+    .. [3] L. Davies and U. Gather (1993), "The identification of multiple
+       outliers", Journal of the American Statistical Association 88, 782-792.
+
+    Examples
+    --------
+    >>> x = [7.1, 7.3, 7.2, 7.4, 9.9, 7.3, 7.2, 7.4, 7.1]
+    >>> det = hampel(x, window=5)
+    >>> det.mask.nonzero()[0]
+    array([4])
+    >>> round(float(det.upper[4]), 4)  # median 7.3 + 3 x 1.4826 x MAD 0.1
+    7.7448
+    """
+    from ..rolling import rolling_robust, window_bounds
+
+    x = np.asarray(values, dtype=np.float64).ravel()
+    n = x.size
+    params = {"window": window, "threshold": threshold, "min_periods": min_periods,
+              "center": center, "min_scale": min_scale}
+    by_time = isinstance(window, str)
+    if by_time and times is None:
+        raise need_times("hampel", "window", window)
+    valid = ~np.isnan(x)
+    t = None
+    if by_time:
+        t = time_ns(times, n, "hampel")
+        nat = t == np.iinfo(np.int64).min
+        if nat.any():  # no timestamp: not evaluated and in no window
+            x = np.where(nat, np.nan, x)
+            valid &= ~nat
+            if not nat.all():
+                t = np.maximum.accumulate(t)  # NaT (int64 min) takes the previous time
+                t[t == np.iinfo(np.int64).min] = t[~nat][0]
+    if valid.sum() < min_periods:
+        return Detection.not_evaluated(
+            x, method="hampel", params=params,
+            note=f"{int(valid.sum())} non-missing value(s): a window needs at least {min_periods}",
+        )
+    if by_time:
+        starts, ends = window_bounds(n, window, times=t.view("datetime64[ns]"), center=center)
+    else:
+        starts, ends = window_bounds(n, int(window), center=center)
+    st = rolling_robust(x, starts, ends, min_periods=min_periods)
+    med, mad = st["median"], st["mad"]
+    scale = np.maximum(MAD_SCALE * mad, min_scale)  # NaN stays NaN where the window is short
+    usable = valid & ~np.isnan(med) & (scale > 0)
+    zero = valid & ~np.isnan(med) & ~(scale > 0)
+    note = ""
+    if zero.any():
+        note = (f"{int(zero.sum())} value(s) sit in windows with MAD = 0 (over half the window "
+                "equal): not evaluated; give min_scale (e.g. the sensor resolution) to judge them")
+    score = np.full(n, np.nan)
+    lower = np.full(n, np.nan)
+    upper = np.full(n, np.nan)
+    score[usable] = (x[usable] - med[usable]) / scale[usable]
+    lower[usable] = med[usable] - threshold * scale[usable]
+    upper[usable] = med[usable] + threshold * scale[usable]
+    mask = usable & (np.abs(np.where(usable, score, 0.0)) > threshold)
+    stats = {"n_zero_scale": float(zero.sum()),
+             "median_scale": float(np.median(scale[usable])) if usable.any() else float("nan")}
+    return Detection(mask=mask, evaluated=usable, score=score, lower=lower, upper=upper,
+                     method="hampel", params=params, stats=stats, note=note)

@@ -1,0 +1,964 @@
+"""Sensor QC tests: the automated checks water agencies run on logger data.
+
+These follow the tests of the U.S. IOOS QARTOD manuals (gross range, spike,
+rate of change, flat line) and the practice of UFZ SaQC and USGS, written
+afresh for aquaflag's contract (pure functions, NaN never flagged, vectorised
+for 10⁶ points):
+
+======================  ======================================================
+``gross_range``         outside the physical (FAIL) or user (SUSPECT) span
+``nodata_codes``        logger no-data codes left as numbers (-9999, 9.96921e36)
+``spike``               a value far from its neighbours' reference
+``rate_of_change``      a change faster than ``threshold`` per ``per``
+``flat_line``           a value stuck (within ``tolerance``) for ``window``
+======================  ======================================================
+
+Common conventions
+------------------
+* NaN is "not evaluated": never flagged, and skipped when a test looks for a
+  value's neighbours (the nearest non-missing values are the neighbours).
+* Time-aware tests take the timestamps (``times``, ``datetime64[ns]``) that
+  the engine passes for a frame with a DatetimeIndex. A time given as an
+  offset string (``"30min"``, ``"2h"``, ``"1D"``) needs timestamps: without
+  them the test raises :class:`~aquaflag.errors.InputError`. Timestamps must
+  increase (sort first); a point with no timestamp (NaT) is not evaluated.
+* Comparisons are strict (a value exactly on a bound is not flagged).
+
+This module also holds the helpers the other time-aware families share: the
+offset and window constraints and the robust scale.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..detection import Detection
+from ..errors import InputError, ParameterError
+from ..registry import Boolean, Constraint, Interval, Param, Text, register
+from .distribution import MAD_FACTOR, MEANAD_FACTOR
+
+__all__ = [
+    "gross_range", "nodata_codes", "spike", "rate_of_change", "flat_line",
+    "NumberList", "CountOrOffset", "OFFSET", "offset_ns", "robust_scale",
+]
+
+_NAT = np.iinfo(np.int64).min
+_REAL = Interval(float)
+_POSITIVE = Interval(float, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(float, 0, None, closed="left")
+
+#: Default multiplier of the robust scale for the automatic thresholds of
+#: ``spike`` and ``rate_of_change``.
+AUTO_K = 8.0
+
+
+# --------------------------------------------------------------------------
+# Shared helpers: time offsets, windows, timestamps, robust scale
+# --------------------------------------------------------------------------
+
+def offset_ns(text: str) -> int:
+    """A fixed, positive time offset (``"30min"``, ``"2h"``, ``"1D"``) in nanoseconds.
+
+    Frequency strings are read with :func:`pandas.tseries.frequencies.to_offset`
+    first (so ``"1MS"`` is a month start, not a millisecond), then anything
+    :class:`pandas.Timedelta` reads (``"15 min"``, ``"1 day"``, ``"P1D"``).
+    Months and years are rejected: they are not fixed durations.
+
+    Raises
+    ------
+    ValueError
+        With a reason starting "must be", for use in parameter messages.
+
+    Examples
+    --------
+    >>> offset_ns("15min") // 10**9
+    900
+    >>> offset_ns("1W") // 86400_000_000_000
+    7
+    """
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    usage = "must be a fixed time offset like '30min', '2h' or '1D'"
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(usage)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas deprecation noise on 'H', 'd', ...
+        nanos = None
+        try:
+            off = to_offset(text.strip())
+        except (ValueError, TypeError):
+            off = None
+        if off is not None:
+            try:
+                nanos = int(off.nanos)
+            except ValueError:
+                if type(off).__name__ == "Week":
+                    nanos = int(off.n) * 7 * 86_400_000_000_000
+                else:
+                    raise ValueError(
+                        f"{usage} (months and years are not fixed durations: use e.g. '30D')"
+                    ) from None
+        else:
+            try:
+                nanos = int(pd.Timedelta(text.strip()).value)
+            except (ValueError, TypeError, OverflowError):
+                raise ValueError(usage) from None
+    if nanos <= 0:
+        raise ValueError(f"{usage}, longer than 0")
+    return nanos
+
+
+def _check_offset(text: str) -> str:
+    offset_ns(text)
+    return text
+
+
+#: A time-offset parameter (e.g. ``per="1h"``), rejected by name when unreadable.
+OFFSET = Text("a fixed time offset like '30min', '2h' or '1D'", validator=_check_offset)
+
+
+@dataclass(frozen=True)
+class CountOrOffset(Constraint):
+    """A window: a whole number of points (>= ``min_count``) or a fixed time offset string."""
+
+    min_count: int = 1
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, str):
+            offset_ns(value)
+            return value
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"must be {self.describe()}")
+        if not (isinstance(value, numbers.Integral) or float(value).is_integer()):
+            raise ValueError(f"must be {self.describe()}")
+        count = int(value)
+        if count < self.min_count:
+            raise ValueError(f"must be {self.describe()}")
+        return count
+
+    def describe(self) -> str:
+        return f"a whole number of points >= {self.min_count} or a time offset like '2h'"
+
+    def bad_values(self) -> list[Any]:
+        return ["two hours", "1M", None, self.min_count - 1, 2.5, 3.5j]
+
+    def example(self) -> Any:
+        return "2h"
+
+
+@dataclass(frozen=True)
+class NumberList(Constraint):
+    """A non-empty list of real numbers (a single number is taken as a list of one)."""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = (value,)
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, np.ndarray)):
+            raise ValueError(f"must be {self.describe()}")
+        out = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(float(v)):
+                raise ValueError(f"must be {self.describe()}")
+            out.append(float(v))
+        if not out:
+            raise ValueError(f"must be {self.describe()}")
+        return tuple(out)
+
+    def describe(self) -> str:
+        return "a non-empty list of numbers, e.g. [-9999, -999]"
+
+    def bad_values(self) -> list[Any]:
+        return ["text", [], [1.0, "x"], [float("nan")], None]
+
+    def example(self) -> Any:
+        return (-9999.0,)
+
+
+def time_ns(times, n: int, method: str) -> np.ndarray:
+    """Timestamps as int64 nanoseconds (NaT = int64 min); checked for length and order."""
+    t = np.asarray(times)
+    if t.dtype.kind != "M":
+        try:
+            t = t.astype("datetime64[ns]")
+        except (TypeError, ValueError):
+            raise InputError(
+                f"{method}: times must be datetime64 timestamps; got dtype {t.dtype}"
+            ) from None
+    t = t.astype("datetime64[ns]").view(np.int64).ravel()
+    if t.shape[0] != n:
+        raise InputError(f"{method}: {t.shape[0]} timestamps for {n} values; give one per value")
+    good = t[t != _NAT]
+    if good.size > 1 and np.any(good[1:] < good[:-1]):
+        raise InputError(
+            f"{method}: timestamps must increase; sort the data by time first "
+            "(e.g. frame.sort_index())"
+        )
+    return t
+
+
+def need_times(method: str, param: str, value: str) -> InputError:
+    """The error for a time offset given without timestamps."""
+    return InputError(
+        f"{param} of {method} is a time offset ({value!r}) but the data have no timestamps: "
+        "give the data a DatetimeIndex (aquaflag.read sets one), or give "
+        f"{param} as a number of points"
+    )
+
+
+def robust_scale(x: np.ndarray) -> tuple[float, float, str]:
+    """(median, σ estimate, note) of the non-NaN ``x``: MAD/0.6745, or 1.253314·MeanAD when MAD = 0.
+
+    The scale is 0 when the values are all equal. ``note`` says when the
+    mean-absolute-deviation fallback (Iglewicz & Hoaglin 1993) was used.
+
+    Examples
+    --------
+    >>> robust_scale(np.array([1.0, 2.0, 3.0, 4.0, 100.0]))[:2]
+    (3.0, 1.4825796886582654)
+    """
+    med = float(np.median(x))
+    dev = np.abs(x - med)
+    mad = float(np.median(dev))
+    if mad > 0:
+        return med, mad / MAD_FACTOR, ""
+    mean_ad = float(np.mean(dev))
+    if mean_ad > 0:
+        return med, MEANAD_FACTOR * mean_ad, (
+            "MAD = 0 (over half the values equal the median): scale taken as "
+            "1.253314 x mean absolute deviation"
+        )
+    return med, 0.0, ""
+
+
+def resolution(x: np.ndarray) -> float:
+    """The data's resolution: the smallest non-zero change between consecutive values.
+
+    Changes below 1e-9 × max|x| are float round-off, not steps, and are
+    ignored. 0 when there is no change at all.
+
+    Examples
+    --------
+    >>> resolution(np.array([7.50, 7.51, 7.51, 7.53, 7.50]))
+    0.01
+    """
+    if x.size < 2:
+        return 0.0
+    dx = np.abs(np.diff(x))
+    tiny = 1e-9 * float(np.max(np.abs(x)))
+    steps = dx[dx > tiny]
+    return float(np.round(steps.min(), 12)) if steps.size else 0.0
+
+
+def _as_float(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64).ravel()
+
+
+def _nan(n: int) -> np.ndarray:
+    return np.full(n, np.nan)
+
+
+# --------------------------------------------------------------------------
+# gross_range
+# --------------------------------------------------------------------------
+
+@register(
+    "gross_range",
+    params={"lower": _REAL, "upper": _REAL, "suspect_lower": _REAL, "suspect_upper": _REAL},
+    family="sensor",
+    default_severity="fail",
+    formula=("FAIL: x < lower or x > upper (default: the parameter's physical range); "
+             "SUSPECT: x < suspect_lower or x > suspect_upper"),
+)
+def gross_range(values, *, lower: float | None = None, upper: float | None = None,
+                suspect_lower: float | None = None, suspect_upper: float | None = None,
+                column: str | None = None) -> Detection:
+    """Gross range test (QARTOD): flag values outside what the parameter can physically be.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One series; NaN means missing.
+    lower, upper : float, optional
+        The FAIL span. Each defaults to the physical range of the parameter
+        recognised from ``column`` (:func:`aquaflag.parameters.parameter_of`:
+        pH 0–14, DO 0–30 mg/L, water temperature −5–45 °C, ...).
+    suspect_lower, suspect_upper : float, optional
+        An optional SUSPECT span inside the FAIL span (e.g. the site's
+        climatological range).
+    column : str, optional
+        The series name (context passed by the engine).
+
+    Returns
+    -------
+    Detection
+        ``lower``/``upper`` are the FAIL span (NaN on a side without bound);
+        no score (NaN). When a suspect span is given, ``grade`` is 4 (FAIL)
+        for values outside the FAIL span and 3 (SUSPECT) for values outside
+        only the suspect span; without one, ``grade`` is None and the rule's
+        severity ("fail" by default) applies.
+
+    Raises
+    ------
+    ParameterError
+        When lower > upper, suspect_lower > suspect_upper, or the suspect
+        span reaches outside the FAIL span.
+
+    Notes
+    -----
+    .. math:: \\text{FAIL}: x < a \\lor x > b, \\qquad
+              \\text{SUSPECT}: a \\le x \\le b \\land (x < a_s \\lor x > b_s)
+
+    The defaults and their sources are in :mod:`aquaflag.parameters`. If no
+    bound is given and the parameter is not recognised from the column name,
+    nothing is evaluated and ``Detection.note`` asks for lower/upper. A
+    constant or short series is judged like any other.
+
+    References
+    ----------
+    .. [1] U.S. IOOS (2020), *Manual for Real-Time Quality Control of In-situ
+       Temperature and Salinity Data*, v2.1, test 9 (gross range).
+    .. [2] R. J. Wagner, R. W. Boulger, C. J. Oblinger and B. A. Smith (2006),
+       *Guidelines and standard procedures for continuous water-quality
+       monitors*, USGS Techniques and Methods 1-D3.
+
+    Examples
+    --------
+    >>> det = gross_range([7.2, 7.4, -0.3, 15.2, 7.3], column="pH(Mun-Ui)")
+    >>> det.mask.nonzero()[0], float(det.lower[0]), float(det.upper[0])
+    (array([2, 3]), 0.0, 14.0)
+    >>> det = gross_range([7.2, 9.6, 15.2], column="pH", suspect_lower=6.0, suspect_upper=9.5)
+    >>> det.grade[det.mask]
+    array([3, 4], dtype=uint8)
+    """
+    x = _as_float(values)
+    n = x.size
+    params = {"lower": lower, "upper": upper,
+              "suspect_lower": suspect_lower, "suspect_upper": suspect_upper}
+    from ..parameters import parameter_of
+
+    param = parameter_of(column) if column is not None else None
+    default_lo, default_hi = param.gross_range if param is not None else (None, None)
+    lo = lower if lower is not None else default_lo
+    hi = upper if upper is not None else default_hi
+    if lo is None and hi is None and suspect_lower is None and suspect_upper is None:
+        what = f"unknown parameter for column {column!r}" if column is not None else "no column name"
+        return Detection.not_evaluated(
+            x, method="gross_range", params=params, note=f"{what}: give lower/upper",
+        )
+    src = f" (the physical range of {param.key})" if param is not None else ""
+    if lo is not None and hi is not None and lo > hi:
+        raise ParameterError(f"lower of gross_range must be <= upper ({hi:g}){src}; got {lo:g}")
+    if suspect_lower is not None and suspect_upper is not None and suspect_lower > suspect_upper:
+        raise ParameterError(
+            f"suspect_lower of gross_range must be <= suspect_upper ({suspect_upper:g}); "
+            f"got {suspect_lower:g}"
+        )
+    if suspect_lower is not None and lo is not None and suspect_lower < lo:
+        raise ParameterError(
+            f"suspect_lower of gross_range must be >= lower ({lo:g}){src}; got {suspect_lower:g}"
+        )
+    if suspect_upper is not None and hi is not None and suspect_upper > hi:
+        raise ParameterError(
+            f"suspect_upper of gross_range must be <= upper ({hi:g}){src}; got {suspect_upper:g}"
+        )
+    evaluated = ~np.isnan(x)
+    with np.errstate(invalid="ignore"):
+        fail = np.zeros(n, dtype=bool)
+        if lo is not None:
+            fail |= x < lo
+        if hi is not None:
+            fail |= x > hi
+        suspect = np.zeros(n, dtype=bool)
+        if suspect_lower is not None:
+            suspect |= x < suspect_lower
+        if suspect_upper is not None:
+            suspect |= x > suspect_upper
+    fail &= evaluated
+    suspect &= evaluated & ~fail
+    graded = suspect_lower is not None or suspect_upper is not None
+    grade = None
+    if graded:
+        grade = np.zeros(n, dtype=np.uint8)
+        grade[suspect] = 3
+        grade[fail] = 4
+    stats = {"lower": np.nan if lo is None else float(lo),
+             "upper": np.nan if hi is None else float(hi),
+             "n_fail": float(fail.sum()), "n_suspect": float(suspect.sum())}
+    return Detection(
+        mask=fail | suspect, evaluated=evaluated, score=_nan(n),
+        lower=np.full(n, np.nan if lo is None else float(lo)),
+        upper=np.full(n, np.nan if hi is None else float(hi)),
+        method="gross_range", params=params, stats=stats, grade=grade,
+    )
+
+
+# --------------------------------------------------------------------------
+# nodata_codes
+# --------------------------------------------------------------------------
+
+@register(
+    "nodata_codes",
+    params={"codes": NumberList(), "rtol": _NON_NEGATIVE},
+    family="sensor",
+    default_severity="fail",
+    formula="|x - c| <= rtol * |c| for a code c in codes",
+)
+def nodata_codes(values, *, codes: tuple = (-9999.0, -999.0, 9.96921e36),
+                 rtol: float = 1e-6) -> Detection:
+    """Flag logger no-data codes that were read as numbers (-9999, -999, the netCDF fill value).
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One series; NaN means missing.
+    codes : list of float, default (-9999.0, -999.0, 9.96921e36)
+        The no-data codes. 9.96921e36 is the netCDF default float fill value
+        (``NC_FILL_FLOAT`` = 9.9692099683868690e36).
+    rtol : float, default 1e-6
+        Relative tolerance: a value matches code c when
+        :math:`|x - c| \\le \\text{rtol}\\,|c|` (a code 0 must match exactly).
+        The default absorbs float32 round-off (1e36 codes stored as float32
+        and read back as float64) while never confusing -9999 with -9998.99.
+
+    Returns
+    -------
+    Detection
+        No score and no bounds (NaN).
+
+    Notes
+    -----
+    :func:`aquaflag.read` already turns the usual codes into NaN; this test
+    is for data read otherwise (plain ``pandas.read_csv``), where a -9999 would
+    otherwise wreck every statistic. Common codes: -9999 and -999 (loggers,
+    USGS and EPA exports), 9.96921e36 (netCDF ``_FillValue``), and
+    site-specific ones such as 7999 (some Campbell/YSI error values) — add
+    those to ``codes``. Every non-NaN value is evaluated; an empty or
+    constant series is judged like any other.
+
+    References
+    ----------
+    .. [1] Unidata, *NetCDF Users Guide*, "Fill values" (``NC_FILL_FLOAT``).
+    .. [2] U.S. IOOS (2020), QARTOD T&S manual, test 1 (timing/gap) and the
+       treatment of missing-value codes.
+
+    Examples
+    --------
+    >>> det = nodata_codes([7.2, -9999.0, 7.3, 9.969209968386869e36, -999.5])
+    >>> det.mask.nonzero()[0]
+    array([1, 3])
+    >>> nodata_codes([7.2, 7999.0], codes=[7999]).mask.nonzero()[0]
+    array([1])
+    """
+    x = _as_float(values)
+    n = x.size
+    codes = tuple(float(c) for c in codes)
+    params = {"codes": codes, "rtol": rtol}
+    evaluated = ~np.isnan(x)
+    hit = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for c in codes:  # a handful of codes; each test is vectorised over the points
+            hit |= np.abs(x - c) <= rtol * abs(c)
+    hit &= evaluated
+    return Detection(
+        mask=hit, evaluated=evaluated, score=_nan(n), lower=_nan(n), upper=_nan(n),
+        method="nodata_codes", params=params, stats={"n_codes": float(hit.sum())},
+    )
+
+
+# --------------------------------------------------------------------------
+# spike
+# --------------------------------------------------------------------------
+
+def _valid_index(x: np.ndarray, t: np.ndarray | None) -> np.ndarray:
+    valid = ~np.isnan(x)
+    if t is not None:
+        valid &= t != _NAT
+    return np.flatnonzero(valid)
+
+
+@register(
+    "spike",
+    params={"threshold": _POSITIVE, "k": _POSITIVE, "suppress_neighbours": Boolean()},
+    family="sensor",
+    formula=("|d_i| > threshold, d_i = x_i - (x_{i-1} + x_{i+1})/2 (time-weighted when irregular); "
+             "threshold None: k * max(1.4826 * MAD(d), resolution)"),
+)
+def spike(values, *, threshold: float | None = None, k: float = AUTO_K,
+          suppress_neighbours: bool = True, times=None) -> Detection:
+    """Spike test (QARTOD): flag a value far from the reference its two neighbours give.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One series; NaN means missing.
+    threshold : float, optional
+        The largest allowed :math:`|d_i|`, in the data's units (QARTOD's
+        spike threshold; set it from the site's history for routine QC).
+        None (default): an automatic threshold from the series itself (see
+        Notes) — a screening aid.
+    k : float, default 8.0
+        Multiplier of the robust scale for the automatic threshold.
+    suppress_neighbours : bool, default True
+        Do not flag the good neighbours of a large one-point spike (see
+        Notes). False reproduces QARTOD exactly.
+    times : array of datetime64, optional
+        Timestamps (context passed by the engine); used to weight the
+        neighbours when the sampling is irregular.
+
+    Returns
+    -------
+    Detection
+        ``score`` is :math:`d_i` (data units); bounds are the reference
+        :math:`\\hat x_i \\pm` threshold.
+
+    Notes
+    -----
+    With :math:`x_{i-1}, x_{i+1}` the nearest non-missing neighbours:
+
+    .. math:: d_i = x_i - \\hat x_i, \\qquad
+              \\hat x_i = x_{i-1} + (x_{i+1} - x_{i-1})
+              \\frac{t_i - t_{i-1}}{t_{i+1} - t_{i-1}}
+
+    which is QARTOD's :math:`x_i - (x_{i-1} + x_{i+1})/2` for regular
+    sampling (and without timestamps). A point is flagged when
+    :math:`|d_i| >` threshold. The first and last values have one neighbour
+    only and are not evaluated.
+
+    Automatic threshold: :math:`k\\,\\hat\\sigma_d` with
+    :math:`\\hat\\sigma_d = \\max(1.4826\\,\\mathrm{MAD}(d),\\; q)`.
+    1.4826 = 1/Φ⁻¹(0.75) makes the MAD estimate σ for normal data; when MAD
+    = 0 (a value that mostly repeats) it is replaced by
+    :math:`1.253314\\,\\mathrm{MeanAD}(d)` (Iglewicz & Hoaglin 1993).
+    :math:`q` is the data's resolution (:func:`resolution`, e.g. 0.01 for
+    pH logged to two decimals): sensor noise is often below it, and a
+    threshold of a few quanta would flag ordinary curvature. For white noise
+    :math:`d` has s.d. :math:`\\sqrt{1.5}\\,σ`, so k = 8 never fires on
+    Gaussian noise; real series are heavy-tailed (storms, diel cycles),
+    hence the large default; it remains a screening aid (for routine QC set
+    ``threshold`` from the site's history, as QARTOD asks). On the Logan
+    River Observatory's Main Street 2019 record (15 min) it flags 0.1 % of
+    pH, 0.7 % of temperature and 1.5 % of DO values: logger errors, but also
+    sharp diel turns and storm fronts. A series whose
+    :math:`d` is 0 everywhere (a straight line) has no spread: nothing is
+    evaluated.
+
+    A large spike S also gives each neighbour :math:`d \\approx -S/2`, so
+    QARTOD flags the two good neighbours with it. With
+    ``suppress_neighbours``, a flagged point is left unflagged when an
+    adjacent flagged point deviates the other way at least 1.5 times as much
+    (the ratio is 2 for a one-point spike, 1 for a two-point spike or a
+    step, which stay flagged as in QARTOD).
+
+    Fewer than 3 non-missing values: nothing is evaluated.
+
+    References
+    ----------
+    .. [1] U.S. IOOS (2020), *Manual for Real-Time Quality Control of In-situ
+       Temperature and Salinity Data*, v2.1, test 10 (spike).
+    .. [2] ioos_qc, ``qartod.spike_test`` (https://github.com/ioos/ioos_qc).
+    .. [3] B. Iglewicz and D. C. Hoaglin (1993), *How to Detect and Handle
+       Outliers*, ASQC Quality Press.
+
+    Examples
+    --------
+    >>> x = [10.0, 10.1, 10.0, 14.0, 10.1, 10.0]
+    >>> det = spike(x, threshold=1.0)
+    >>> det.mask.nonzero()[0]
+    array([3])
+    >>> float(det.score[3]), float(det.upper[3])
+    (3.95, 11.05)
+    >>> spike(x, threshold=1.0, suppress_neighbours=False).mask.nonzero()[0]  # QARTOD
+    array([2, 3, 4])
+    """
+    x = _as_float(values)
+    n = x.size
+    params = {"threshold": threshold, "k": k, "suppress_neighbours": suppress_neighbours}
+    t = time_ns(times, n, "spike") if times is not None else None
+    idx = _valid_index(x, t)
+    if idx.size < 3:
+        return Detection.not_evaluated(
+            x, method="spike", params=params,
+            note=f"{idx.size} non-missing value(s): at least 3 are needed (two neighbours)",
+        )
+    xv = x[idx]
+    prev, mid, nxt = xv[:-2], xv[1:-1], xv[2:]
+    if t is not None:
+        tv = t[idx]
+        span = (tv[2:] - tv[:-2]).astype(np.float64)
+        pos = span > 0
+        w = np.where(pos, (tv[1:-1] - tv[:-2]) / np.where(pos, span, 1.0), 0.5)
+        ref = prev + w * (nxt - prev)
+    else:
+        ref = 0.5 * (prev + nxt)
+    d = mid - ref
+    stats: dict[str, float] = {}
+    note = ""
+    if threshold is None:
+        _, scale, note = robust_scale(d)
+        quantum = resolution(xv)
+        stats.update(scale=scale, resolution=quantum)
+        if not np.any(np.abs(d) > 1e-12 * max(1.0, float(np.max(np.abs(xv))))):
+            return Detection.not_evaluated(
+                x, method="spike", params=params, stats=stats,
+                note="every value equals its neighbours' reference (a constant or a straight "
+                     "line): no spread to set an automatic threshold; give threshold",
+            )
+        thr = k * max(scale, quantum)
+    else:
+        thr = float(threshold)
+    stats["threshold"] = thr
+    absd = np.abs(d)
+    hit = absd > thr
+    if suppress_neighbours and hit.any():
+        victim = np.zeros(hit.size, dtype=bool)
+        # neighbour on the right (j = i + 1) and on the left (j = i - 1) of each point i
+        opp = (d[1:] * d[:-1] < 0)
+        victim[:-1] |= hit[1:] & opp & (absd[1:] >= 1.5 * absd[:-1])
+        victim[1:] |= hit[:-1] & opp & (absd[:-1] >= 1.5 * absd[1:])
+        hit &= ~victim
+    inner = idx[1:-1]
+    evaluated = np.zeros(n, dtype=bool)
+    evaluated[inner] = True
+    mask = np.zeros(n, dtype=bool)
+    mask[inner] = hit
+    score, lower, upper = _nan(n), _nan(n), _nan(n)
+    score[inner] = d
+    lower[inner] = ref - thr
+    upper[inner] = ref + thr
+    return Detection(mask=mask, evaluated=evaluated, score=score, lower=lower, upper=upper,
+                     method="spike", params=params, stats=stats, note=note)
+
+
+# --------------------------------------------------------------------------
+# rate_of_change
+# --------------------------------------------------------------------------
+
+@register(
+    "rate_of_change",
+    params={"threshold": _POSITIVE, "per": Param("per", OFFSET, "1h", nullable=True),
+            "k": _POSITIVE},
+    family="sensor",
+    formula=("|x_i - x_{i-1}| / ((t_i - t_{i-1}) / per) > threshold; "
+             "threshold None: k * 1.4826 * MAD(rates)"),
+)
+def rate_of_change(values, *, threshold: float | None = None, per: str | None = "1h",
+                   k: float = AUTO_K, times=None) -> Detection:
+    """Rate-of-change test (QARTOD): flag a value reached too fast from the previous one.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One series; NaN means missing.
+    threshold : float, optional
+        The largest allowed :math:`|\\Delta x / \\Delta t|`, in data units
+        per ``per``. None (default): an automatic threshold
+        :math:`k \\cdot 1.4826\\,\\mathrm{MAD}(r)` from the series' own rates.
+    per : str or None, default "1h"
+        The time unit of rates and ``threshold`` (a fixed offset: "15min",
+        "1h", "1D"); needs timestamps. None: rates per step between
+        consecutive values, ignoring time (works without timestamps).
+    k : float, default 8.0
+        Multiplier of the robust scale for the automatic threshold.
+    times : array of datetime64, optional
+        Timestamps (context passed by the engine). Irregular steps are fine:
+        each rate uses its own :math:`\\Delta t`.
+
+    Returns
+    -------
+    Detection
+        ``score`` is the signed rate :math:`r_i` (units per ``per``);
+        bounds are :math:`x_{i-1} \\pm` threshold · Δt/per, the values
+        reachable from the previous one.
+
+    Raises
+    ------
+    InputError
+        When ``per`` is a time offset and there are no timestamps.
+
+    Notes
+    -----
+    With :math:`x_{i-1}` the previous non-missing value:
+
+    .. math:: r_i = \\frac{x_i - x_{i-1}}{(t_i - t_{i-1}) / \\text{per}}
+
+    and point i is flagged when :math:`|r_i| >` threshold (QARTOD compares
+    the change with a rate in units per second; ``per`` makes the unit
+    readable). The first value has no predecessor and is not evaluated, nor
+    is a value with the same timestamp as its predecessor. As in QARTOD, a
+    one-point spike gives two fast changes (up, then back), so the value
+    after a spike is flagged too; use :func:`spike` to single it out. A
+    change across a data gap is judged at its mean rate over the gap.
+
+    Automatic threshold: :math:`k\\,\\hat\\sigma_r` with
+    :math:`\\hat\\sigma_r = \\max(1.4826\\,\\mathrm{MAD}(r),\\; q / \\Delta t_{med})`,
+    where MAD = 0 (quantised sensors whose value mostly repeats) falls back
+    to :math:`1.253314\\,\\mathrm{MeanAD}(r)` and :math:`q/\\Delta t_{med}`
+    is one resolution step (:func:`resolution`) per median time step, as in
+    :func:`spike`. It assumes rates centre on 0, true of environmental
+    series over periods longer than their cycles. It is a screening aid: for
+    routine QC set ``threshold`` from the site's history, as QARTOD asks. A series whose rates are all equal (constant or a straight line)
+    has no spread: nothing is evaluated. Fewer than 2 non-missing values:
+    nothing is evaluated.
+
+    References
+    ----------
+    .. [1] U.S. IOOS (2020), *Manual for Real-Time Quality Control of In-situ
+       Temperature and Salinity Data*, v2.1, test 11 (rate of change).
+    .. [2] ioos_qc, ``qartod.rate_of_change_test`` (https://github.com/ioos/ioos_qc).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.to_datetime(["2020-01-01 00:00", "2020-01-01 00:15",
+    ...                     "2020-01-01 00:30", "2020-01-01 01:30"]).to_numpy()
+    >>> det = rate_of_change([10.0, 10.5, 13.0, 14.0], threshold=4.0, per="1h", times=t)
+    >>> det.score.tolist()  # +0.5 in 15 min is 2/h; +1 in 60 min is 1/h
+    [nan, 2.0, 10.0, 1.0]
+    >>> det.mask.nonzero()[0]
+    array([2])
+    """
+    x = _as_float(values)
+    n = x.size
+    params = {"threshold": threshold, "per": per, "k": k}
+    if per is not None and times is None:
+        raise need_times("rate_of_change", "per", per)
+    t = time_ns(times, n, "rate_of_change") if (times is not None and per is not None) else None
+    idx = _valid_index(x, t)
+    if idx.size < 2:
+        return Detection.not_evaluated(
+            x, method="rate_of_change", params=params,
+            note=f"{idx.size} non-missing value(s): at least 2 are needed",
+        )
+    xv = x[idx]
+    dx = np.diff(xv)
+    if t is not None:
+        steps = np.diff(t[idx]).astype(np.float64) / float(offset_ns(per))
+        ok = steps > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(ok, dx / np.where(ok, steps, 1.0), np.nan)
+    else:
+        steps = np.ones(dx.size)
+        ok = np.ones(dx.size, dtype=bool)
+        rate = dx
+    note = ""
+    if not ok.all():
+        note = f"{int((~ok).sum())} value(s) share their predecessor's timestamp: not evaluated"
+    stats: dict[str, float] = {}
+    if threshold is None:
+        r_ok = rate[ok]
+        if r_ok.size == 0:
+            return Detection.not_evaluated(x, method="rate_of_change", params=params, note=note)
+        _, scale, fallback = robust_scale(r_ok)
+        # the data's resolution as a rate over the typical step
+        quantum = resolution(xv) / float(np.median(steps[ok]))
+        stats.update(scale=scale, resolution=quantum)
+        if not scale > 0:
+            return Detection.not_evaluated(
+                x, method="rate_of_change", params=params, stats=stats,
+                note="every rate is the same (a constant or a straight line): no spread to set "
+                     "an automatic threshold; give threshold",
+            )
+        note = "; ".join(s for s in (note, fallback) if s)
+        thr = k * max(scale, quantum)
+    else:
+        thr = float(threshold)
+    stats["threshold"] = thr
+    cur = idx[1:]
+    evaluated = np.zeros(n, dtype=bool)
+    evaluated[cur[ok]] = True
+    mask = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        mask[cur] = ok & (np.abs(rate) > thr)
+    score, lower, upper = _nan(n), _nan(n), _nan(n)
+    score[cur] = rate
+    allowed = thr * steps
+    lower[cur[ok]] = (xv[:-1] - allowed)[ok]
+    upper[cur[ok]] = (xv[:-1] + allowed)[ok]
+    return Detection(mask=mask, evaluated=evaluated, score=score, lower=lower, upper=upper,
+                     method="rate_of_change", params=params, stats=stats, note=note)
+
+
+# --------------------------------------------------------------------------
+# flat_line
+# --------------------------------------------------------------------------
+
+def flat_run_lengths(x: np.ndarray, tolerance: float) -> np.ndarray:
+    """For each b, the length L of the longest stretch x[b-L+1 .. b] with max - min <= tolerance.
+
+    ``x`` has no NaN. O(n log n) and vectorised: binary lifting over the
+    stretch length, with block maxima/minima from bottleneck's moving
+    max/min (one pass per power of two), so no loop runs over the points.
+    For tolerance 0 the stretches are runs of equal values (a cumsum).
+
+    Examples
+    --------
+    >>> flat_run_lengths(np.array([1.0, 1.0, 1.0, 2.0, 2.05, 1.98]), 0.1)
+    array([1, 2, 3, 1, 2, 3])
+    """
+    m = x.size
+    pos = np.arange(m)
+    if m == 0:
+        return pos
+    if tolerance == 0:
+        starts = np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+        run_start = starts[np.cumsum(np.concatenate(([True], x[1:] != x[:-1]))) - 1]
+        return pos - run_start + 1
+    import bottleneck as bn
+
+    length = np.ones(m, dtype=np.int64)
+    cur_max = x.copy()
+    cur_min = x.copy()
+    top = int(math.floor(math.log2(m - 1))) if m > 1 else -1
+    for level in range(top, -1, -1):  # ~log2(n) passes, each vectorised over all points
+        block = 1 << level
+        bmax = bn.move_max(x, block) if block > 1 else x
+        bmin = bn.move_min(x, block) if block > 1 else x
+        end = pos - length  # the block would end just before the current stretch
+        can = end >= block - 1
+        e = np.where(can, end, block - 1)
+        new_max = np.maximum(cur_max, bmax[e])
+        new_min = np.minimum(cur_min, bmin[e])
+        ok = can & (new_max - new_min <= tolerance)
+        length[ok] += block
+        cur_max[ok] = new_max[ok]
+        cur_min[ok] = new_min[ok]
+    return length
+
+
+@register(
+    "flat_line",
+    params={"window": CountOrOffset(min_count=2), "tolerance": _NON_NEGATIVE,
+            "min_points": Interval(int, 2, None)},
+    family="sensor",
+    formula=("flag every point of a stretch with max - min <= tolerance lasting >= window "
+             "(time, with >= min_points values; or a count of points)"),
+)
+def flat_line(values, *, window: int | str = "2h", tolerance: float = 0.0,
+              min_points: int = 3, times=None) -> Detection:
+    """Flat-line test (QARTOD): flag values stuck within ``tolerance`` for at least ``window``.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One series; NaN means missing.
+    window : str or int, default "2h"
+        The shortest persistence that is flagged: a fixed time offset
+        ("2h", "1D"; needs timestamps), or a number of points (>= 2).
+    tolerance : float, default 0.0
+        The largest range (max − min) of a stretch still called flat, in the
+        data's units (0: exactly repeated values).
+    min_points : int, default 3
+        With a time window, a flat stretch must also hold at least this many
+        values (so two equal values across a long gap are not a flat line).
+    times : array of datetime64, optional
+        Timestamps (context passed by the engine); may be irregular.
+
+    Returns
+    -------
+    Detection
+        ``score`` is how long the value had been flat when it was recorded
+        (the longest flat stretch ending at the point), in units of
+        ``window``; no bounds (NaN).
+
+    Raises
+    ------
+    InputError
+        When ``window`` is a time offset and there are no timestamps.
+
+    Notes
+    -----
+    A stretch :math:`x_a, \\dots, x_b` of non-missing values is flat when
+
+    .. math:: \\max_{a \\le j \\le b} x_j - \\min_{a \\le j \\le b} x_j \\le \\text{tolerance}
+
+    and it qualifies when :math:`t_b - t_a \\ge` window and
+    :math:`b - a + 1 \\ge` min_points (time window), or
+    :math:`b - a + 1 \\ge` window (count window). Every point of every
+    qualifying stretch is flagged, the first ones included (QARTOD flags
+    only the points after the first ``window``; SaQC's ``flagConstants``
+    flags the whole plateau, as here). Missing values inside a stretch are
+    skipped. The test is exact: for each b it finds the longest flat stretch
+    ending at b, which contains every qualifying stretch ending at b.
+    For tolerance > 0 a rounding allowance of 8 ulp of the largest |x| is
+    added, so 7.51 − 7.50 counts as 0.01.
+
+    A series that is flat as a whole (including a constant series) is not
+    evaluated: with no variation anywhere the test cannot tell a stuck sensor
+    from a quantity that did not change; ``Detection.note`` says so. Fewer
+    values than a qualifying stretch needs: nothing is evaluated.
+
+    References
+    ----------
+    .. [1] U.S. IOOS (2020), *Manual for Real-Time Quality Control of In-situ
+       Temperature and Salinity Data*, v2.1, test 12 (flat line).
+    .. [2] D. Schäfer et al., SaQC, ``flagConstants``
+       (https://git.ufz.de/rdm-software/saqc).
+
+    Examples
+    --------
+    >>> x = [7.0, 7.2, 7.1, 7.1, 7.1, 7.1, 7.3, 7.2]
+    >>> flat_line(x, window=4).mask.nonzero()[0]
+    array([2, 3, 4, 5])
+    >>> import pandas as pd
+    >>> t = pd.date_range("2020-01-01", periods=8, freq="30min").to_numpy()
+    >>> flat_line(x, window="1h", times=t).mask.nonzero()[0]
+    array([2, 3, 4, 5])
+    """
+    x = _as_float(values)
+    n = x.size
+    params = {"window": window, "tolerance": tolerance, "min_points": min_points}
+    by_time = isinstance(window, str)
+    if by_time and times is None:
+        raise need_times("flat_line", "window", window)
+    t = time_ns(times, n, "flat_line") if (times is not None and by_time) else None
+    idx = _valid_index(x, t)
+    need = min_points if by_time else int(window)
+    if idx.size < need:
+        return Detection.not_evaluated(
+            x, method="flat_line", params=params,
+            note=f"{idx.size} non-missing value(s): a flat stretch needs at least {need}",
+        )
+    xv = x[idx]
+    tol = float(tolerance)
+    if tol > 0:
+        tol += 8 * np.finfo(np.float64).eps * float(np.max(np.abs(xv)))
+    if float(np.max(xv) - np.min(xv)) <= tol:
+        return Detection.not_evaluated(
+            x, method="flat_line", params=params,
+            note="the whole series is flat (within tolerance): the test cannot tell a stuck "
+                 "sensor from an unchanging value; nothing judged - check the sensor",
+        )
+    length = flat_run_lengths(xv, tol)
+    b = np.arange(idx.size)
+    a = b - length + 1
+    if by_time:
+        tv = t[idx]
+        w_ns = offset_ns(window)
+        duration = (tv - tv[a]).astype(np.float64)
+        qualifies = (duration >= w_ns) & (length >= min_points)
+        score_v = duration / w_ns
+    else:
+        qualifies = length >= int(window)
+        score_v = length / float(window)
+    m = idx.size
+    cover = (np.bincount(a[qualifies], minlength=m + 1)
+             - np.bincount(b[qualifies] + 1, minlength=m + 1))
+    flagged = np.cumsum(cover)[:m] > 0
+    evaluated = np.zeros(n, dtype=bool)
+    evaluated[idx] = True
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = flagged
+    score = _nan(n)
+    score[idx] = score_v
+    return Detection(
+        mask=mask, evaluated=evaluated, score=score, lower=_nan(n), upper=_nan(n),
+        method="flat_line", params=params,
+        stats={"n_flat": float(flagged.sum()), "longest": float(np.max(score_v))},
+    )
