@@ -19,3 +19,11 @@ def test_readme_has_the_two_setup_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert _commands()[1] in ci.splitlines()
+
+
+def test_methods_reference_is_up_to_date():
+    import runpy
+
+    gen = runpy.run_path(str(REPO / "docs" / "gen_methods.py"))
+    assert (REPO / "docs" / "methods.md").read_text(encoding="utf-8") == gen["render"](), \
+        "docs/methods.md is stale: run python docs/gen_methods.py"
