@@ -15,7 +15,8 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _insert(buf, size, v):
+def _lower_bound(buf, size, v):
+    """First index of buf[:size] (sorted) whose value is >= v."""
     lo, hi = 0, size
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -23,21 +24,21 @@ def _insert(buf, size, v):
             lo = mid + 1
         else:
             hi = mid
-    for k in range(size, lo, -1):
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _insert(buf, size, v):
+    at = _lower_bound(buf, size, v)
+    for k in range(size, at, -1):
         buf[k] = buf[k - 1]
-    buf[lo] = v
+    buf[at] = v
 
 
 @njit(cache=True, nogil=True)
 def _delete(buf, size, v):
-    lo, hi = 0, size
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if buf[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    for k in range(lo, size - 1):
+    at = _lower_bound(buf, size, v)
+    for k in range(at, size - 1):
         buf[k] = buf[k + 1]
 
 
@@ -52,14 +53,7 @@ def _quantile(buf, c, q):
 @njit(cache=True, nogil=True)
 def _mad_sorted(buf, c, m):
     """Median of |buf[:c] - m| for sorted buf, walking out from the median."""
-    lo, hi = 0, c
-    while lo < hi:  # r = first index with buf[r] >= m
-        mid = (lo + hi) >> 1
-        if buf[mid] < m:
-            lo = mid + 1
-        else:
-            hi = mid
-    r = lo
+    r = _lower_bound(buf, c, m)
     left = r - 1
     want = c // 2  # the deviation of rank c//2 (and c//2 - 1 for even c)
     prev = 0.0

@@ -30,7 +30,7 @@ def cli() -> None:
 
 
 def _read_options(func):
-    """Options shared by the commands that read a data file."""
+    """Options shared by the commands that read a data file (see aquaflag.io.read)."""
     options = [
         click.option("--encoding", default=None, help="File encoding (default: UTF-8, else CP949)."),
         click.option("--date-column", default=None, help="Name of the date column (default: detected)."),
@@ -38,6 +38,23 @@ def _read_options(func):
                      show_default=True, help="Values like '<0.5': missing, at the limit, or half the limit."),
         click.option("--duplicates", type=click.Choice(["mean", "first", "last", "error"]), default="mean",
                      show_default=True, help="Rows sharing a timestamp: average them, keep one, or stop."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _output_options(func):
+    """Options shared by the commands that write results: folder, report, plots, quiet."""
+    options = [
+        click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path("aquaflag-out"), show_default=True, help="Output folder."),
+        click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path),
+                     default=None, help="Also write the interactive HTML report to this file."),
+        click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+                     help="Language of the report."),
+        click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png."),
+        click.option("-q", "--quiet", is_flag=True, help="Print only errors."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -64,15 +81,8 @@ def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
               help="The method's threshold (only with a single --method).")
 @click.option("-c", "--columns", multiple=True,
               help="Columns to evaluate (names or glob patterns like 'pH*'; comma-separated or repeated).")
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("aquaflag-out"), show_default=True, help="Output folder.")
 @_read_options
-@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the interactive HTML report to this file.")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
-              help="Language of the report.")
-@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@_output_options
 def detect(file, methods, threshold, columns, out, encoding, date_column, censored, duplicates,
            report, lang, plots, quiet):
     """Detect outliers in FILE (CSV, Excel or Parquet) and write the results to --out."""
@@ -91,8 +101,6 @@ def detect(file, methods, threshold, columns, out, encoding, date_column, censor
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-c", "--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="QC configuration (TOML); `aquaflag init FILE` writes a starter.")
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("aquaflag-out"), show_default=True, help="Output folder.")
 @click.option("--flags", "prior", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Existing flags (a flags.csv of QARTOD codes) to respect.")
 @click.option("--columns", multiple=True, help="Restrict to these columns (names or glob patterns).")
@@ -101,12 +109,7 @@ def detect(file, methods, threshold, columns, out, encoding, date_column, censor
 @click.option("--scheduler", default=None,
               help="Dask scheduler address (default with --engine dask: a local cluster).")
 @_read_options
-@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the interactive HTML report to this file.")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
-              help="Language of the report.")
-@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@_output_options
 def run(file, config, out, prior, columns, engine, scheduler, encoding, date_column, censored,
         duplicates, report, lang, plots, quiet):
     """Apply the QC configuration --config to FILE and write flags, provenance and cleaned data."""

@@ -192,7 +192,7 @@ def _toml_value(value: Any) -> str:
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)  # a valid TOML basic string
 
-_WEEKLY = '''\
+_HEADER = '''\
 # aquaflag QC configuration: starter for {source}
 # {n_rows} rows, {n_cols} value columns, typical step {step} -> {kind} template.
 # Columns and what aquaflag recognised in their names:
@@ -202,7 +202,9 @@ _WEEKLY = '''\
 # selects (columns = globs, parameter = ph/do/temperature/..., station = ...).
 # severity: "suspect" (QARTOD 3) or "fail" (QARTOD 4). Remove or disable
 # (enabled = false) what you do not need. Run: aquaflag run -c THIS_FILE {source}
+'''
 
+_WEEKLY = '''
 [[rule]]
 name = "physical range"
 method = "gross_range"      # pH 0-14, DO >= 0, temperature -5..45 C, ... from the column names
@@ -220,17 +222,7 @@ method = "modified_zscore"  # whole series, median and MAD
 threshold = 3.5
 {cross}'''
 
-_SENSOR = '''\
-# aquaflag QC configuration: starter for {source}
-# {n_rows} rows, {n_cols} value columns, typical step {step} -> {kind} template.
-# Columns and what aquaflag recognised in their names:
-{columns}
-#
-# Each [[rule]] applies one method (see `aquaflag methods NAME`) to the columns it
-# selects (columns = globs, parameter = ph/do/temperature/..., station = ...).
-# severity: "suspect" (QARTOD 3) or "fail" (QARTOD 4). Remove or disable
-# (enabled = false) what you do not need. Run: aquaflag run -c THIS_FILE {source}
-
+_SENSOR = '''
 [[rule]]
 name = "logger no-data codes"
 method = "nodata_codes"     # -9999, -999, netCDF fill value
@@ -283,7 +275,7 @@ def starter(data, *, source: str = "DATA") -> str:
         if station:
             stations.setdefault(name.casefold(), set()).add(station)
     has_siblings = any(len(s) > 1 for s in stations.values())
-    template = _SENSOR if sensor else _WEEKLY
+    template = _HEADER + (_SENSOR if sensor else _WEEKLY)
     return template.format(
         source=source, n_rows=len(frame), n_cols=len(frame.columns),
         step=str(step) if step is not None else "unknown", kind="sensor" if sensor else "weekly",
