@@ -23,8 +23,7 @@ import pytest
 import aquaflag
 from aquaflag.datasets import demo
 
-pytest.importorskip("plotly", reason="the HTML report needs plotly: pip install 'aquaflag[report]'")
-report = pytest.importorskip("aquaflag.report")
+from aquaflag import report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver") or (

@@ -265,9 +265,11 @@ def methods(name):
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def demo(out, seed, korean, lang, plots, quiet):
     """Generate the demo data (3 Daecheong stations x 4 parameters, weekly 2016-2023), run all four methods."""
+    from .config import parse, starter
     from .datasets import demo as make_demo
     from .datasets import demo_truth
     from .engine import detect as run_detect
+    from .engine import run as run_config
     from .io import write
 
     out.mkdir(parents=True, exist_ok=True)
@@ -277,31 +279,26 @@ def demo(out, seed, korean, lang, plots, quiet):
     truth.to_csv(out / "demo_truth.csv", index=False, encoding="utf-8-sig")
     result = run_detect(data, method="all")
     _finish(result, out, plots=plots, quiet=True)
-    report = _demo_report(result, out / "report.html", lang)
+    from .report import write_report
+
+    report = write_report(result, out / "report.html", lang=lang)
     if not quiet:
         click.echo(_summary_text(result))
         click.echo("\ninjected anomalies found, per method (of "
                    f"{len(truth)}): " + ", ".join(
                        f"{m} {_found(result.mask_of(m), truth)}" for m in result.methods))
+        seasonal = run_config(data, parse(starter(data)))
+        click.echo(f"a season-aware QC configuration finds {_found(seasonal.mask, truth)} of {len(truth)}: "
+                   f"aquaflag init {out / 'demo_data.csv'} && aquaflag run -c qc.toml {out / 'demo_data.csv'}")
         click.echo(f"demo data: {out / 'demo_data.csv'}  (injected anomalies: {out / 'demo_truth.csv'})")
         click.echo(f"tables: {out / 'summary.csv'}, {out / 'outliers.csv'}, {out / 'flags.csv'}"
                    + (f"; figures: {out / 'plots'}/" if plots else ""))
-        click.echo(f"report: {report}  (open it in a browser)" if report else
-                   "report: not written (pip install 'aquaflag[report]' for the HTML report)")
+        click.echo(f"report: {report}  (open it in a browser)")
 
 
 def _found(mask, truth) -> int:
     """How many truth cells (column, time) the mask flags."""
     return int(sum(bool(mask.at[t, c]) for c, t in zip(truth["column"], truth["time"])))
-
-
-def _demo_report(result, path: Path, lang: str):
-    try:
-        from .report import write_report
-
-        return write_report(result, path, lang=lang)
-    except ImportError:
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:

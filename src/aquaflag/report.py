@@ -273,7 +273,7 @@ def write_report(
         When the file cannot be written.
     ImportError
         When plotly (or, for long series, tsdownsample) is not installed:
-        ``pip install "aquaflag[report]"``.
+        ``pip install plotly tsdownsample`` (dependencies of aquaflag).
 
     Notes
     -----
@@ -458,7 +458,7 @@ def _plotly_js() -> str:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "the HTML report needs plotly, which is not installed: "
-            'pip install "aquaflag[report]" (or pip install plotly tsdownsample)'
+            'pip install plotly tsdownsample'
         ) from exc
     return _cached_plotly_js()
 
@@ -479,7 +479,7 @@ def _downsample(x: np.ndarray, y: np.ndarray, n_out: int) -> np.ndarray:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "downsampling long series for the HTML report needs tsdownsample, which is not "
-            'installed: pip install "aquaflag[report]" (or pip install tsdownsample), '
+            'installed: pip install tsdownsample, '
             "or pass a larger max_points"
         ) from exc
     idx = MinMaxLTTBDownsampler().downsample(x, y, n_out=max(3, int(n_out)))
