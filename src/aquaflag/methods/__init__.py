@@ -20,3 +20,6 @@ from .robust_window import hampel  # noqa: E402
 
 __all__ += ["gross_range", "nodata_codes", "spike", "rate_of_change", "flat_line",
             "generalized_esd", "stl_residual", "cross_station", "hampel"]
+from .shift import level_shift  # noqa: E402
+
+__all__ += ["level_shift"]
