@@ -126,10 +126,6 @@ def test_mainstreet_known_faults(mainstreet):
     assert bad_ph.any() and m["ph"][bad_ph].all()
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "aquaflag.cli._summary_text casts the per-column x rule table to int, which holds NaN "
-    "when rules select different columns (per-parameter rules): IntCastingNaNError after the "
-    "outputs are written. Remove this marker once the CLI fills those cells."))
 def test_cli_runs_the_example(tmp_path):
     from aquaflag.cli import main
 

@@ -210,6 +210,8 @@ def _finish(result, out: Path, *, plots: bool, quiet: bool, report: Path | None 
 
 
 def _summary_text(result) -> str:
+    import pandas as pd
+
     summary = result.summary
     if summary.empty:
         return "no column evaluated"
@@ -219,7 +221,8 @@ def _summary_text(result) -> str:
     evaluated = summary.groupby("column", sort=False)["evaluated"].max()
     table.insert(0, "evaluated", evaluated)
     table.loc["total"] = table.sum()
-    table = table.astype(int)
+    # a rule that does not apply to a column has no count there: shown as "-"
+    table = table.apply(lambda col: col.map(lambda v: "-" if pd.isna(v) else str(int(v))))
     lines = ["outliers per column and method:", table.to_string()]
     notes = summary[summary["note"] != ""]
     for (column, note), group in notes.groupby(["column", "note"], sort=False):

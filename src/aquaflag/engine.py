@@ -218,11 +218,10 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
             if progress is not None:
                 progress(i + 1, len(frame.columns))
     detections = {(col, label): det for col, dets in per_series.items() for label, det in dets.items()}
-    unmatched = [r.label for r in resolved if not any(k[1] == r.label for k in detections)]
-    if unmatched and len(frame.columns):
-        raise InputError(
-            f"rule {unmatched[0]!r} selects no column; columns are: {', '.join(map(str, frame.columns))}"
-        )
+    # A shared configuration may hold rules for parameters a file lacks: say so, don't stop.
+    for rule in resolved:
+        if len(frame.columns) and not any(k[1] == rule.label for k in detections):
+            notes.append(f"rule {rule.label!r} selects no column ({rule.selection() or 'all'}); not applied")
     return Result(frame, resolved, detections, skipped=skipped, notes=notes, source=source,
                   prior_flags=prior)
 
