@@ -92,8 +92,11 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
 
     Returns
     -------
-    dict of ndarray
-        NaN where the reference set has fewer than ``min_periods`` values.
+    dict
+        One array of length n per statistic for windows and groups; for the
+        whole series one scalar per statistic (it is the same for every
+        value; NumPy broadcasting applies it). NaN where the reference set
+        has fewer than ``min_periods`` values.
     """
     n = x.size
     if window is not None and by is not None:
@@ -111,8 +114,11 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
             mean, std, count = rolling.rolling_mean_std(x, starts, ends, min_periods=min_periods)
             out.update(mean=mean, std=std, count=count)
         return out
-    if by is None:
-        return _broadcast(_whole(x[~np.isnan(x)], needed), n, min_periods)
+    if by is None:  # one set of statistics for every value: scalars (0-d), broadcast by the rules
+        st = _whole(x[~np.isnan(x)], needed)
+        if st["count"] < min_periods:
+            st = {k: (v if k == "count" else np.nan) for k, v in st.items()}
+        return {k: np.float64(v) for k, v in st.items()}
     if times is None:
         raise InputError(f"by={by!r} needs timestamps: give the data a DatetimeIndex "
                          "(aquaflag.read finds the date column)")
@@ -149,11 +155,6 @@ def _whole(xf: np.ndarray, needed) -> dict[str, float]:
     if "mc" in needed:
         st["mc"] = medcouple(xf)
     return st
-
-
-def _broadcast(st: dict[str, float], n: int, min_periods: int) -> dict[str, np.ndarray]:
-    enough = st["count"] >= min_periods
-    return {k: np.full(n, v if (enough or k == "count") else np.nan) for k, v in st.items()}
 
 
 def _groups(times: np.ndarray, by: str, doy_window: int):

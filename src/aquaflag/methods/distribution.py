@@ -72,15 +72,16 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
     evaluated = present & enough & usable
     score = np.where(evaluated, score, np.nan)
     judged = enough & usable  # bounds exist where the reference set gives a usable scale
-    lower = np.where(judged, lower, np.nan)
-    upper = np.where(judged, upper, np.nan)
+    # whole series: one pair of bounds, stored as a read-only broadcast view (no memory)
+    lower = np.broadcast_to(np.where(judged, lower, np.nan), x.shape)
+    upper = np.broadcast_to(np.where(judged, upper, np.nan), x.shape)
     with np.errstate(invalid="ignore"):
         if fences:  # the seed compares values with the fences
             mask = evaluated & ((x < lower) | (x > upper))
         else:
             mask = evaluated & (np.abs(score) > params["threshold"])
     whole = params["window"] is None and params["by"] is None
-    stats = {k: float(v[0]) for k, v in st.items() if k != "count" and v.size} if whole else {}
+    stats = {k: float(v) for k, v in st.items() if k != "count"} if whole else {}
     note = _note(present, enough, usable, evaluated, whole, params, degenerate) or remark
     return Detection(mask=mask, evaluated=evaluated, score=score, lower=lower, upper=upper,
                      method=method, params=dict(params), stats=stats, note=note)
@@ -89,9 +90,9 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
 def _note(present, enough, usable, evaluated, whole, params, degenerate) -> str:
     n_present = int(present.sum())
     if whole:
-        if n_present and not enough.any():
+        if n_present and not np.any(enough):
             return f"{n_present} non-missing value(s): at least {params['min_periods']} are needed"
-        if n_present and not usable.any():
+        if n_present and not np.any(usable):
             return degenerate
         return ""
     skipped = n_present - int(evaluated.sum())
