@@ -116,3 +116,18 @@ def test_report_option_and_korean(daecheong_csv, tmp_path, capsys):
 def test_help_exits_0(capsys):
     code, out, _ = run(["--help"], capsys)
     assert code == 0 and "detect" in out
+
+
+def test_progress_on_many_series_and_quiet(tmp_path, capsys):
+    import numpy as np
+
+    import aquaflag
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 12)),
+                         index=pd.date_range("2020", periods=300, freq="h"),
+                         columns=[f"c{i}" for i in range(12)])
+    path = aquaflag.write(frame, tmp_path / "wide.csv")
+    code, out, err = run(["detect", path, "-o", tmp_path / "o", "--no-plots"], capsys)
+    assert code == 0 and "evaluating series" in err
+    code, out, err = run(["detect", path, "-o", tmp_path / "o", "--no-plots", "-q"], capsys)
+    assert code == 0 and out == "" and err == ""

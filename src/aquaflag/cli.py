@@ -86,14 +86,16 @@ def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
 def detect(file, methods, threshold, columns, out, encoding, date_column, censored, duplicates,
            report, lang, plots, quiet):
     """Detect outliers in FILE (CSV, Excel or Parquet) and write the results to --out."""
-    from .engine import detect as run_detect
+    from .engine import evaluate, rules_for
 
     data = _read(file, encoding, date_column, censored, duplicates)
     params = {} if threshold is None else {"threshold": threshold}
     method = list(methods) if len(methods) > 1 else methods[0]
     if params and (len(methods) > 1 or method == "all"):
         raise click.UsageError("--threshold needs a single --method (its meaning differs between methods)")
-    result = run_detect(data, method=method, columns=_split_columns(columns), **params)
+    with _Progress("evaluating series", quiet) as progress:
+        result = evaluate(data, rules_for(method, **params), columns=_split_columns(columns),
+                          progress=progress)
     _finish(result, out, plots=plots, quiet=quiet, report=report, lang=lang)
 
 

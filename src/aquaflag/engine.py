@@ -141,11 +141,11 @@ def detect(
       column  value           method
     0     pH    9.9  modified_zscore
     """
-    rules = _rules_from(method, params)
-    return evaluate(data, rules, columns=columns)
+    return evaluate(data, rules_for(method, **params), columns=columns)
 
 
-def _rules_from(method, params: dict[str, Any]) -> list[Rule]:
+def rules_for(method, **params: Any) -> list[Rule]:
+    """The rules :func:`detect` runs for ``method`` and ``params`` (see there)."""
     if isinstance(method, Mapping):
         if params:
             raise ParameterError(
