@@ -7,6 +7,8 @@ import pytest
 
 from aquaflag.cli import main
 
+from conftest import REPO
+
 
 def run(argv, capsys):
     code = main([str(a) for a in argv])
@@ -131,3 +133,15 @@ def test_progress_on_many_series_and_quiet(tmp_path, capsys):
     assert code == 0 and "evaluating series" in err
     code, out, err = run(["detect", path, "-o", tmp_path / "o", "--no-plots", "-q"], capsys)
     assert code == 0 and out == "" and err == ""
+
+
+def test_run_on_a_partitioned_parquet_folder(tmp_path, capsys):
+    from aquaflag.datasets import demo
+    from aquaflag.layout import write_long
+
+    folder = write_long(demo(), tmp_path / "ds", partition_by="station")
+    code, out, err = run(["run", "-c", REPO / "examples" / "weekly_reservoir.toml", folder,
+                          "-o", tmp_path / "o", "--no-plots"], capsys)
+    assert code == 0, err
+    flags = pd.read_csv(tmp_path / "o" / "flags.csv", encoding="utf-8-sig", index_col=0)
+    assert flags.shape == (404, 12)

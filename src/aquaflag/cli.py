@@ -74,7 +74,7 @@ def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("-m", "--method", "methods", multiple=True, default=("all",), show_default=True,
               help="Method name, or 'all' for the four seed methods. Repeat for several.")
 @click.option("-t", "--threshold", type=float, default=None,
@@ -100,7 +100,7 @@ def detect(file, methods, threshold, columns, out, encoding, date_column, censor
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("-c", "--config", "config", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="QC configuration (TOML); `aquaflag init FILE` writes a starter.")
 @click.option("--flags", "prior", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -169,7 +169,7 @@ def _read_prior(path: Path, data):
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("qc.toml"),
               show_default=True, help="Where to write the starter configuration.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")

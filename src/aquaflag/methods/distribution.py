@@ -100,7 +100,7 @@ def _note(present, enough, usable, evaluated, whole, params, degenerate) -> str:
     if skipped:
         return (f"judged against {where}; {skipped} value(s) not evaluated (fewer than "
                 f"{params['min_periods']} values or zero scale in their reference set)")
-    return f"judged against {where}"
+    return ""
 
 
 def _floor(scale: np.ndarray, min_scale: float) -> np.ndarray:
