@@ -283,7 +283,7 @@ def _local_detections(resolved, frame, prior, times, progress) -> dict:
 
 def evaluable(frame: pd.DataFrame, column: str, prior: pd.DataFrame | None) -> np.ndarray:
     """One column's values as float64, with values a prior flag failed or suspected set to NaN."""
-    values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    values = frame[column].to_numpy(dtype=np.float64)  # a view: the frame is float64 already
     if prior is not None:
         values = np.where(np.isin(prior[column].to_numpy(), (3, 4)), np.nan, values)
     return values
@@ -418,8 +418,16 @@ def prepare_frame(data, columns: Sequence[str] | None = None
                 "no numeric column to evaluate: "
                 + "; ".join(f"{k}: {v}" for k, v in skipped.items())
             )
-    columns_out = {}
     notes: list[str] = []
+    plain = all(frame[c].dtype == np.float64 for c in use)
+    if plain and list(use) == list(frame.columns):
+        # already what the engine needs: share the data (aquaflag never writes to it)
+        out = frame.copy(deep=False)
+        values = out.to_numpy()
+        infinite = np.isinf(values).any(axis=0) if values.size else np.zeros(len(use), bool)
+        if not infinite.any():
+            return out, skipped, notes
+    columns_out = {}
     for c in use:
         values = frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
         infinite = np.isinf(values)

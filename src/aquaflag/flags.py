@@ -68,10 +68,15 @@ def severity_flag(severity: str) -> Flag:
 def combine(*codes: np.ndarray) -> np.ndarray:
     """Combine flag-code arrays cell by cell: the most severe rank wins.
 
+    Works on small integer codes without widening them (one byte per cell).
+
     Examples
     --------
     >>> combine(np.array([1, 2, 3, 2]), np.array([3, 1, 4, 2]))
     array([3, 1, 4, 2], dtype=uint8)
     """
-    ranks = np.stack([_RANK_OF_CODE[np.asarray(c, dtype=np.intp)] for c in codes])
-    return _CODE_OF_RANK[ranks.max(axis=0)]
+    rank = None
+    for c in codes:
+        r = _RANK_OF_CODE[np.asarray(c).astype(np.uint8, copy=False)]
+        rank = r if rank is None else np.maximum(rank, r, out=rank)
+    return _CODE_OF_RANK[rank]

@@ -165,10 +165,9 @@ class Result:
         pos = {c: i for i, c in enumerate(self.columns)}
         for col, rule, det in self._items():
             j = pos[col]
-            hit = det.grade if det.grade is not None else int(severity_flag(rule.severity))
-            rule_codes = np.where(
-                det.mask, hit, np.where(det.evaluated, int(Flag.GOOD), int(Flag.NOT_EVALUATED))
-            )
+            hit = det.grade if det.grade is not None else np.uint8(severity_flag(rule.severity))
+            rule_codes = np.where(det.evaluated, np.uint8(Flag.GOOD), np.uint8(Flag.NOT_EVALUATED))
+            np.copyto(rule_codes, hit, where=det.mask)
             codes[:, j] = combine(codes[:, j], rule_codes)
         codes[np.isnan(self._values())] = int(Flag.MISSING)
         return codes

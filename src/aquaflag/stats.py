@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["medcouple", "mad", "mean_abs_dev", "quantiles", "finite"]
+__all__ = ["medcouple", "medcouple_owned", "mad", "mean_abs_dev", "quantiles", "finite"]
 
 #: Candidate kernel values are materialised once at most this many per input value.
-_MATERIALISE_PER_VALUE = 4
+_MATERIALISE_PER_VALUE = 0.25
 _MATERIALISE_MIN = 1 << 14
+#: Rows counted at once (bounds the temporaries of a counting pass).
+_CHUNK = 1 << 16
 #: Random kernel values drawn per narrowing round (tuned on n = 1e4 ... 1e6).
 _SAMPLE = 1 << 13
 
@@ -161,7 +163,15 @@ def medcouple(values, *, rng: np.random.Generator | int | None = 0) -> float:
     >>> medcouple([1.0, 1.0, 1.0])
     0.0
     """
-    x = finite(values)
+    return medcouple_owned(finite(values), rng=rng)
+
+
+def medcouple_owned(x: np.ndarray, *, rng=0) -> float:
+    """:func:`medcouple` of ``x`` (float64, no NaN), using ``x`` itself as work space.
+
+    ``x`` is sorted and then overwritten; callers that own a copy save a
+    full-size copy on long series.
+    """
     n = x.size
     if n == 0:
         return float("nan")
@@ -170,11 +180,17 @@ def medcouple(values, *, rng: np.random.Generator | int | None = 0) -> float:
         med = x[n // 2]
     else:
         med = (x[n // 2 - 1] + x[n // 2]) / 2
-    z = x - med
-    # u: distances above the median (ascending); v: distances below (ascending).
-    u = z[z > 0]
-    v = -z[z < 0][::-1]
-    k = n - u.size - v.size  # values tied at the median
+    if np.isinf(x[0]) or np.isinf(x[-1]):
+        return float("nan")
+    # u: distances above the median (ascending); v: distances below (ascending),
+    # both computed in place in x (x - med and med - x are exact negatives of each other).
+    lo, hi = int(np.searchsorted(x, med, side="left")), int(np.searchsorted(x, med, side="right"))
+    u = x[hi:]
+    u -= med
+    v = x[:lo]
+    np.subtract(med, v, out=v)
+    v[:] = v[::-1]  # ascending (NumPy buffers the overlapping copy)
+    k = hi - lo  # values tied at the median
     p, q = u.size, v.size
     # Whole kernel multiset, ordered: n_minus values of -1, then the p*q
     # regular values (in (-1, 1)) merged with k zeros, then n_plus values of +1.
@@ -184,14 +200,12 @@ def medcouple(values, *, rng: np.random.Generator | int | None = 0) -> float:
     total = (p + k) * (q + k)
     if total == 0:
         return 0.0
-    if np.isinf(x[0]) or np.isinf(x[-1]):
-        return float("nan")
     # Scale by a power of two (exact) so that u + v cannot overflow.
     big = max(u[-1] if p else 0.0, v[-1] if q else 0.0)
     if big > 1e300:
         scale = 2.0 ** -np.ceil(np.log2(big))
-        u = u * scale
-        v = v * scale
+        u *= scale
+        v *= scale
 
     selector = _KernelSelector(u, v, rng)
     n_neg = selector.count_negative()  # regular kernel values < 0
@@ -236,7 +250,9 @@ class _KernelSelector:
         self.u, self.v = u, v
         self.p, self.q = u.size, v.size
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        self.cap = max(_MATERIALISE_PER_VALUE * (self.p + self.q), _MATERIALISE_MIN)
+        self.cap = max(int(_MATERIALISE_PER_VALUE * (self.p + self.q)), _MATERIALISE_MIN)
+        # per-row band limits: 4 bytes each unless a row is longer than int32 can count
+        self.index_dtype = np.int32 if self.q < 2**31 - 1 else np.int64
 
     def _key(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return self.v[self.q - 1 - cols] / self.u[rows]
@@ -250,35 +266,44 @@ class _KernelSelector:
         return int(self._before(1.0, strict=True).sum())
 
     def _before(self, tau: float, strict: bool) -> np.ndarray:
-        """Per row, how many positions come first: keys > tau (strict) or >= tau."""
-        u, v, q = self.u, self.v, self.q
+        """Per row, how many positions come first: keys > tau (strict) or >= tau.
+
+        Rows are done in chunks so that the temporaries stay small on long series.
+        """
+        out = np.empty(self.p, dtype=self.index_dtype)
+        for a in range(0, self.p, _CHUNK):
+            out[a:a + _CHUNK] = self._before_rows(tau, strict, self.u[a:a + _CHUNK])
+        return out
+
+    def _before_rows(self, tau: float, strict: bool, u: np.ndarray) -> np.ndarray:
+        v, q = self.v, self.q
         side = "right" if strict else "left"
         with np.errstate(over="ignore", invalid="ignore"):
             j = np.searchsorted(v, tau * u, side=side)  # first j counted, approximately
+
         # Exact fix-up against the key itself; each step jumps a whole run of equal v.
         def counted(jj, rows):
             key = v[jj] / u[rows]
             return key > tau if strict else key >= tau
 
-        rows = np.arange(self.p)
         while True:
-            back = j > 0
-            back[back] = counted(j[back] - 1, rows[back])
-            if not back.any():
+            rows = np.flatnonzero(j > 0)
+            rows = rows[counted(j[rows] - 1, rows)]
+            if rows.size == 0:
                 break
-            j[back] = np.searchsorted(v, v[j[back] - 1], side="left")
+            j[rows] = np.searchsorted(v, v[j[rows] - 1], side="left")
         while True:
-            fwd = j < q
-            fwd[fwd] = ~counted(j[fwd], rows[fwd])
-            if not fwd.any():
+            rows = np.flatnonzero(j < q)
+            rows = rows[~counted(j[rows], rows)]
+            if rows.size == 0:
                 break
-            j[fwd] = np.searchsorted(v, v[j[fwd]], side="right")
-        return (q - j).astype(np.int64)
+            j[rows] = np.searchsorted(v, v[j[rows]], side="right")
+        return np.subtract(q, j, out=j)
 
     def select(self, r: int, m: int = 1) -> list[float]:
         """The r-th, ..., (r + m - 1)-th smallest (0-based) regular kernel values."""
-        lo_idx = np.zeros(self.p, dtype=np.int64)  # per row: candidates are [lo, hi)
-        hi_idx = np.full(self.p, self.q, dtype=np.int64)
+        lo_idx = np.zeros(self.p, dtype=self.index_dtype)  # per row: candidates are [lo, hi)
+        hi_idx = np.full(self.p, self.q, dtype=self.index_dtype)
         below = 0  # kernel values known to rank below every candidate
         sample = _SAMPLE
         while True:
@@ -305,10 +330,10 @@ class _KernelSelector:
             spread = 3.0 * np.sqrt(sample * frac * (1 - frac)) + 2
             a = int(np.floor(frac * sample - spread))
             b = int(np.ceil(frac * sample + spread))
-            new_lo = self._before(keys[order[a]], strict=True) if a >= 0 else lo_idx
-            new_hi = self._before(keys[order[b]], strict=False) if b < sample else hi_idx
-            new_lo = np.minimum(np.maximum(new_lo, lo_idx), hi_idx)
-            new_hi = np.maximum(np.minimum(new_hi, hi_idx), new_lo)
+            new_lo = self._before(keys[order[a]], strict=True) if a >= 0 else lo_idx.copy()
+            new_hi = self._before(keys[order[b]], strict=False) if b < sample else hi_idx.copy()
+            new_lo = np.minimum(np.maximum(new_lo, lo_idx, out=new_lo), hi_idx, out=new_lo)
+            new_hi = np.maximum(np.minimum(new_hi, hi_idx, out=new_hi), new_lo, out=new_hi)
             below_new = below + int((new_lo - lo_idx).sum())
             inside = int((new_hi - new_lo).sum())
             if not (below_new <= r and r + m <= below_new + inside):

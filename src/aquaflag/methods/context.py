@@ -23,7 +23,7 @@ import numpy as np
 from .. import rolling
 from ..errors import InputError, ParameterError
 from ..registry import Boolean, Constraint, Interval, Options, Param
-from ..stats import medcouple, quantiles
+from ..stats import medcouple, medcouple_owned
 
 __all__ = ["reference_stats", "CONTEXT_PARAMS", "describe_context"]
 
@@ -136,7 +136,13 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
 
 
 def _whole(xf: np.ndarray, needed) -> dict[str, float]:
-    """Statistics of one reference set (non-NaN values), as the seed computes them."""
+    """Statistics of one reference set (non-NaN values), as the seed computes them.
+
+    ``xf`` is a private copy: after the sums are taken it is reordered and then
+    overwritten in place by the order statistics (quantiles, median, MAD,
+    medcouple), which saves a full-size copy per statistic on long series and
+    changes no result.
+    """
     st: dict[str, float] = {"count": float(xf.size)}
     if xf.size == 0:
         return st | {k: np.nan for k in needed}
@@ -144,16 +150,20 @@ def _whole(xf: np.ndarray, needed) -> dict[str, float]:
         st["mean"] = float(np.mean(xf))
     if "std" in needed:
         st["std"] = float(np.std(xf, ddof=1)) if xf.size > 1 else np.nan
-    if {"median", "mad", "mean_abs_dev"} & set(needed):
-        med = float(np.median(xf))
-        st["median"] = med
-        dev = np.abs(xf - med)
-        st["mad"] = float(np.median(dev))
-        st["mean_abs_dev"] = float(np.mean(dev))
+    mad_block = bool({"median", "mad", "mean_abs_dev"} & set(needed))
+    if "mc" in needed and mad_block:
+        st["mc"] = medcouple(xf)  # on a copy: xf is still needed below
     if "q1" in needed or "q3" in needed:
-        st["q1"], st["q3"] = (float(v) for v in quantiles(xf, (0.25, 0.75)))
-    if "mc" in needed:
-        st["mc"] = medcouple(xf)
+        st["q1"], st["q3"] = (float(v) for v in np.quantile(xf, (0.25, 0.75), overwrite_input=True))
+    if "mc" in needed and not mad_block:
+        st["mc"] = medcouple_owned(xf)  # last: uses xf as its work space
+    if mad_block:
+        med = float(np.median(xf, overwrite_input=True))
+        st["median"] = med
+        dev = np.subtract(xf, med, out=xf)  # xf is not needed any more
+        np.abs(dev, out=dev)
+        st["mean_abs_dev"] = float(np.mean(dev))
+        st["mad"] = float(np.median(dev, overwrite_input=True))
     return st
 
 

@@ -70,7 +70,10 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
     enough = st["count"] >= params["min_periods"]
     usable, score, lower, upper, degenerate, remark = rule(x, st, params)
     evaluated = present & enough & usable
-    score = np.where(evaluated, score, np.nan)
+    score = np.asarray(score, dtype=np.float64)
+    if score.base is not None or not score.flags.writeable:
+        score = score.copy()
+    score[~evaluated] = np.nan  # in place: long series hold few full-size temporaries
     judged = enough & usable  # bounds exist where the reference set gives a usable scale
     # whole series: one pair of bounds, stored as a read-only broadcast view (no memory)
     lower = np.broadcast_to(np.where(judged, lower, np.nan), x.shape)
@@ -79,7 +82,8 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
         if fences:  # the seed compares values with the fences
             mask = evaluated & ((x < lower) | (x > upper))
         else:
-            mask = evaluated & (np.abs(score) > params["threshold"])
+            t = params["threshold"]
+            mask = evaluated & ((score > t) | (score < -t))  # |score| > t, without a copy
     whole = params["window"] is None and params["by"] is None
     stats = {k: float(v) for k, v in st.items() if k != "count"} if whole else {}
     note = _note(present, enough, usable, evaluated, whole, params, degenerate) or remark
@@ -170,7 +174,8 @@ def _zscore_rule(x, st, params):
     scale = _floor(st["std"], params["min_scale"])
     with np.errstate(invalid="ignore", divide="ignore"):
         usable = scale > 0
-        score = (x - st["mean"]) / scale
+        score = x - st["mean"]
+        score /= scale  # in place: one full-size array per long series
     t = params["threshold"]
     return (usable, score, st["mean"] - t * scale, st["mean"] + t * scale,
             "constant series (std = 0): nothing to judge", "")
@@ -246,7 +251,15 @@ def _modified_zscore_rule(x, st, params):
         scale = _floor(base, params["min_scale"])
         use_mad = (mad > 0) & (scale == base)
         # the seed's expression exactly where the MAD itself is the scale
-        score = np.where(use_mad, MAD_FACTOR * (x - med) / mad, (x - med) / scale)
+        if np.ndim(use_mad) == 0:  # whole series: one branch, computed in place
+            score = x - med
+            if use_mad:
+                score *= MAD_FACTOR
+                score /= mad
+            else:
+                score /= scale
+        else:
+            score = np.where(use_mad, MAD_FACTOR * (x - med) / mad, (x - med) / scale)
         usable = scale > 0
     t = params["threshold"]
     remark = ""
@@ -269,8 +282,14 @@ def _fences(x, q1, q3, lo_width, hi_width, threshold):
     upper = q3 + hi_width
     with np.errstate(invalid="ignore", divide="ignore"):
         usable = (hi_width > 0) & (lo_width > 0)
-        score = np.where(x > q3, (x - q3) / (hi_width / threshold),
-                         np.where(x < q1, (x - q1) / (lo_width / threshold), 0.0))
+        # in place, side by side (a long series then holds one full-size float array)
+        score = np.zeros_like(x)
+        above = x > q3
+        np.subtract(x, q3, out=score, where=above)
+        np.divide(score, hi_width / threshold, out=score, where=above)
+        below = x < q1
+        np.subtract(x, q1, out=score, where=below)
+        np.divide(score, lo_width / threshold, out=score, where=below)
     return (usable, score, lower, upper,
             "IQR = 0 (over half the values are equal): fences undefined, nothing judged", "")
 
