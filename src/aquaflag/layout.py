@@ -117,23 +117,36 @@ def to_wide(long: pd.DataFrame, *, time: str | None = None, station: str | None 
     t, s, p, v = roles["time"], roles["station"], roles["parameter"], roles["value"]
     values = pd.to_numeric(long[v], errors="coerce")
     stations = long[s].astype(str) if s is not None else pd.Series("", index=long.index)
-    names = _series_names(long[p], stations)
-    keyed = pd.DataFrame({"time": long[t], "series": names.astype("category"), "value": values})
-    wide = keyed.pivot_table(index="time", columns="series", values="value", aggfunc="mean",
-                             observed=True, dropna=False, sort=True)
-    order = list(dict.fromkeys(names))
-    wide = wide.reindex(columns=[c for c in order if c in wide.columns])
-    wide.columns.name = None
-    wide.index.name = "time"
-    return wide.astype(np.float64)
+    series_code, series = _series_codes(long[p], stations)
+    time_code, times = pd.factorize(long[t], sort=True)
+    keep = time_code >= 0  # rows without a time have no place in the wide frame
+    time_code, series_code, vals = time_code[keep], series_code[keep], values.to_numpy(np.float64)[keep]
+    # Scatter the values into the grid; rows sharing (time, series) are averaged (NaN ignored).
+    shape = (len(times), len(series))
+    flat = time_code.astype(np.int64) * shape[1] + series_code
+    grid = np.full(shape, np.nan)
+    if flat.size == 0 or np.bincount(flat, minlength=grid.size).max() <= 1:
+        grid.ravel()[flat] = vals
+    else:
+        ok = ~np.isnan(vals)
+        sums = np.bincount(flat[ok], weights=vals[ok], minlength=grid.size)
+        counts = np.bincount(flat[ok], minlength=grid.size)
+        with np.errstate(invalid="ignore"):
+            grid = (sums / counts).reshape(shape)
+    return pd.DataFrame(grid, index=pd.DatetimeIndex(times, name="time") if
+                        pd.api.types.is_datetime64_any_dtype(times) else pd.Index(times, name="time"),
+                        columns=list(series))
 
 
-def _series_names(params: pd.Series, stations: pd.Series) -> pd.Series:
-    """Series name of each row, built once per distinct (parameter, station)."""
-    pairs = pd.MultiIndex.from_arrays([params.astype(str), stations.astype(str)])
-    codes, uniques = pd.factorize(pairs)
-    labels = np.array([series_name(pp, ss) for pp, ss in uniques], dtype=object)
-    return pd.Series(labels[codes], index=params.index)
+def _series_codes(params: pd.Series, stations: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per row the code of its series, and the series names in order of first appearance."""
+    p_code, p_names = pd.factorize(params)
+    s_code, s_names = pd.factorize(stations)
+    codes, pairs = pd.factorize(p_code.astype(np.int64) * max(len(s_names), 1) + s_code)
+    names = [series_name(str(p_names[pair // max(len(s_names), 1)]),
+                         str(s_names[pair % max(len(s_names), 1)]) if len(s_names) else "")
+             for pair in pairs]
+    return codes, names
 
 
 def _roles(columns, **given) -> dict[str, str | None]:
