@@ -108,3 +108,25 @@ def test_mad_and_mean_abs_dev():
     assert mad(x) == 1.0
     assert mean_abs_dev(x) == pytest.approx((2 + 1 + 0 + 1 + 97) / 5)
     assert np.isnan(mad([]))
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_medcouple_compiled_count_matches_exact_definition(seed, monkeypatch):
+    """The compiled merge-walk count (long series) on the same random cases, forced on."""
+    import aquaflag.stats as st
+
+    monkeypatch.setattr(st, "_COMPILED_MIN_ROWS", 0)
+    rng = np.random.default_rng(1000 + seed)
+    n = int(rng.integers(1, 3000))
+    x = [rng.normal(size=n), np.round(rng.lognormal(size=n), 1), rng.integers(0, 4, size=n) * 1.0,
+         np.round(rng.standard_t(2, size=n) * 5)][seed % 4]
+    assert abs(st.medcouple(x) - exact(x)) <= 1e-12
+
+
+def test_medcouple_both_counting_paths_agree_on_a_long_series(monkeypatch):
+    import aquaflag.stats as st
+
+    x = np.round(np.random.default_rng(9).gamma(2.0, size=200_000), 2)
+    compiled = st.medcouple(x)
+    monkeypatch.setattr(st, "_COMPILED_MIN_ROWS", 1 << 62)
+    assert st.medcouple(x) == compiled

@@ -252,7 +252,7 @@ def _numba_kernel():
     """Compile (or load from cache) the sorted-buffer kernel; imported lazily."""
     global _KERNEL
     if _KERNEL is None:
-        from ._rolling_numba import rolling_robust_kernel
+        from ._numba_kernels import rolling_robust_kernel
 
         _KERNEL = rolling_robust_kernel
     return _KERNEL

@@ -23,6 +23,9 @@ _MATERIALISE_PER_VALUE = 0.25
 _MATERIALISE_MIN = 1 << 14
 #: Rows counted at once (bounds the temporaries of a counting pass).
 _CHUNK = 1 << 16
+#: From this many rows on, counting uses the compiled merge walk (numba, cached on
+#: disk); shorter series stay on NumPy, so small files never wait for a compilation.
+_COMPILED_MIN_ROWS = 1 << 14
 #: Random kernel values drawn per narrowing round (tuned on n = 1e4 ... 1e6).
 _SAMPLE = 1 << 13
 
@@ -138,7 +141,8 @@ def medcouple(values, *, rng: np.random.Generator | int | None = 0) -> float:
     form a matrix whose rows (sorted :math:`u`) and columns (sorted :math:`v`)
     are monotone, so the number of values below any :math:`t` is found by one
     vectorised binary search per row, using :math:`h(u, v) < t \\iff v >
-    u (1 - t) / (1 + t)`. A randomized selection narrows the candidate band
+    u (1 - t) / (1 + t)` (for long series: one compiled merge walk over the
+    rows, O(n)). A randomized selection narrows the candidate band
     per row around the wanted rank (sample kernel values from the band, take
     sample quantiles just below and above the wanted rank, recount) until the
     band holds O(n) values, which are then materialised and partitioned. Each
@@ -271,6 +275,11 @@ class _KernelSelector:
         Rows are done in chunks so that the temporaries stay small on long series.
         """
         out = np.empty(self.p, dtype=self.index_dtype)
+        if self.p >= _COMPILED_MIN_ROWS:
+            from ._numba_kernels import count_keys_before
+
+            count_keys_before(self.u, self.v, float(tau), strict, out)
+            return out
         for a in range(0, self.p, _CHUNK):
             out[a:a + _CHUNK] = self._before_rows(tau, strict, self.u[a:a + _CHUNK])
         return out

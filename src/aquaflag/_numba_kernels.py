@@ -1,11 +1,15 @@
-"""numba kernel behind :func:`aquaflag.rolling.rolling_robust` (imported lazily).
+"""numba kernels (imported lazily): rolling robust statistics, and the medcouple count.
 
-The window's non-NaN values live in a sorted buffer. As the window slides,
+Rolling statistics (:func:`aquaflag.rolling.rolling_robust`): the window's
+non-NaN values live in a sorted buffer. As the window slides,
 values entering are inserted and values leaving are deleted, each by binary
 search plus a shift: O(w) per step with a tiny constant, O(n·w) in all,
 O(w) memory. Median and quartiles are read off the buffer; the MAD walks
 outwards from the median over the two sorted halves (their deviations are
 already sorted), so it needs no second sort.
+
+Medcouple (:func:`aquaflag.stats.medcouple` on long series): the per-row
+count of kernel keys beyond a pivot, one merge walk over the sorted halves.
 """
 
 from __future__ import annotations
@@ -165,3 +169,25 @@ def rolling_robust_kernel(x, starts, ends, want_mc):
         if want_mc:
             mc[i] = _medcouple_sorted(buf, size, work)
     return count, median, mad, meanad, q1, q3, mc
+
+
+@njit(cache=True, nogil=True)
+def count_keys_before(u, v, tau, strict, out):
+    """For each row i (``u`` ascending): how many ``v`` (ascending) have v/u[i] > tau (or >=).
+
+    Used by :func:`aquaflag.stats.medcouple` on long series. The key is the
+    same correctly rounded division the selection materialises, and it is
+    monotone in both ``v`` (for a row) and ``u`` (for a column), so one merge
+    walk O(p + q) counts every row exactly.
+    """
+    q = v.shape[0]
+    j = 0
+    for i in range(u.shape[0]):
+        ui = u[i]
+        if strict:
+            while j < q and not (v[j] / ui > tau):
+                j += 1
+        else:
+            while j < q and not (v[j] / ui >= tau):
+                j += 1
+        out[i] = q - j
