@@ -135,3 +135,17 @@ def test_prior_flags_are_respected():
     assert res.detection("a").stats["std"] < free.stats["std"]
     with pytest.raises(InputError, match="QARTOD codes"):
         aquaflag.evaluate(df, [aquaflag.Rule("zscore")], prior_flags=prior.replace(1, 7))
+
+
+def test_detection_pickles_constant_bounds_compactly():
+    import pickle
+
+    det = aquaflag.detect(pd.Series(np.random.default_rng(0).normal(size=100_000), name="x"),
+                          method="zscore").detection("x")
+    assert det.lower.strides == (0,)
+    data = pickle.dumps(det)
+    assert len(data) < 100_000 * 12  # score + two bool arrays, not two more float arrays
+    back = pickle.loads(data)
+    for name in ("mask", "evaluated", "score", "lower", "upper"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(det, name))
+    assert back.params == det.params and back.stats == det.stats

@@ -25,7 +25,7 @@ from .errors import InputError
 __all__ = ["dask_detections"]
 
 
-def _series_task(resolved, frame: pd.DataFrame, column, values: np.ndarray, times):
+def _series_task(resolved, frame: pd.DataFrame | None, column, values: np.ndarray, times):
     from .engine import series_detections
 
     return series_detections(resolved, frame, column, values, times)
@@ -59,12 +59,11 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, prior: pd.DataFrame
         with client:
             shared_times = client.scatter(times, broadcast=True) if times is not None else None
             futures = {}
+            shared_rules = client.scatter(list(resolved), broadcast=True)
             for col in frame.columns:
-                needed = [col]
-                if wants_siblings:
-                    needed += list(sibling_series(frame, col))
-                sub = frame[needed]
-                fut = client.submit(_series_task, list(resolved), sub, col,
+                # only series compared with their siblings travel with them
+                sub = frame[[col, *sibling_series(frame, col)]] if wants_siblings else None
+                fut = client.submit(_series_task, shared_rules, sub, col,
                                     evaluable(frame, col, prior), shared_times, pure=False)
                 futures[fut] = col
             out = {}

@@ -70,6 +70,18 @@ class Detection:
         if np.any(self.mask & ~self.evaluated):
             raise ValueError("Detection.mask flags a point that was not evaluated")
 
+    def __reduce__(self):
+        # Bounds that are one value for the whole series are stride-0 views: ship the value,
+        # not n copies of it (Dask sends Detections between processes).
+        state = {}
+        for name in ("mask", "evaluated", "score", "lower", "upper", "grade"):
+            arr = getattr(self, name)
+            if arr is not None and arr.ndim == 1 and arr.size > 1 and arr.strides == (0,):
+                state[name] = ("constant", arr[0], arr.shape[0], arr.dtype)
+            else:
+                state[name] = arr
+        return (_rebuild, (state, self.method, self.params, self.stats, self.note))
+
     @property
     def n_outliers(self) -> int:
         """Number of flagged points."""
@@ -129,3 +141,15 @@ class Detection:
         none = np.zeros(n, dtype=bool)
         return cls(none, none.copy(), nan, nan.copy(), nan.copy(), method, dict(params),
                    dict(stats or {}), note)
+
+
+def _rebuild(arrays: dict, method: str, params: dict, stats: dict, note: str) -> Detection:
+    """Unpickle a :class:`Detection` (see ``Detection.__reduce__``)."""
+    out = {}
+    for name, value in arrays.items():
+        if isinstance(value, tuple) and value and value[0] == "constant":
+            _, v, n, dtype = value
+            out[name] = np.broadcast_to(np.asarray(v, dtype=dtype), (n,))
+        else:
+            out[name] = value
+    return Detection(method=method, params=params, stats=stats, note=note, **out)

@@ -299,9 +299,13 @@ def resolve_rules(rules: Sequence[Rule]) -> list[Rule]:
     return resolved
 
 
-def series_detections(resolved: Sequence[Rule], frame: pd.DataFrame, column: str,
+def series_detections(resolved: Sequence[Rule], frame: pd.DataFrame | None, column: str,
                       values: np.ndarray, times: np.ndarray | None) -> dict[str, Detection]:
-    """All rules on one series: the unit of work (serial, parallel or on Dask alike)."""
+    """All rules on one series: the unit of work (serial, parallel or on Dask alike).
+
+    ``frame`` holds the series' siblings (other stations, same parameter) for the
+    rules that compare with them; it may be None when no rule does.
+    """
     out = {}
     for rule in resolved:
         if not rule.selects(column):
