@@ -3,7 +3,7 @@
 Run from the repository root::
 
     /work/venv/bin/python benchmarks/lro_qc_config.py [--out docs/benchmarks_lro_config.md]
-        [--config examples/sensor_15min.toml] [--data DIR]
+        [--config src/aquaflag/templates/sensor_15min.toml] [--data DIR]
 
 The configuration (one TOML for every site, no per-site values) runs through
 :func:`aquaflag.run` on each Logan River Observatory file; its combined mask
@@ -56,7 +56,7 @@ from lro_scoring import (  # noqa: E402  (the baselines and helpers of the scori
 )
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIG = REPO / "examples" / "sensor_15min.toml"
+CONFIG = REPO / "src" / "aquaflag" / "templates" / "sensor_15min.toml"
 TUNE = ("MainStreet2019", "FranklinBasin2014", "BlackSmithFork2015")
 HOLD = ("Mendon2019", "TonyGrove2014", "TonyGrove2019")
 CFG = "config"

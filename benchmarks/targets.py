@@ -50,7 +50,7 @@ elif case == "rolling_mad_1e6_w96":
     fn = lambda: rolling.rolling_robust(x, *b); size = x.nbytes
 elif case == "sensor_config_site_year":
     x = aquaflag.datasets.sensor_demo(days=365)
-    fn = lambda: aquaflag.run(x, "examples/sensor_15min.toml"); size = x.to_numpy().nbytes
+    fn = lambda: aquaflag.run(x, "src/aquaflag/templates/sensor_15min.toml"); size = x.to_numpy().nbytes
 fn()  # warm-up (imports, numba cache)
 open("/proc/self/clear_refs", "w").write("5")
 base = rss()
@@ -65,7 +65,7 @@ CASES = [
     ("seed4_100x1e5", "four seed methods, 100 columns x 10^5 rows", "< 2 s"),
     ("hampel_1e6_w96", "Hampel, 10^6 points, window 96", "< 1 s"),
     ("rolling_mad_1e6_w96", "rolling median + MAD + quartiles, 10^6 points, window 96", "< 1 s"),
-    ("sensor_config_site_year", "examples/sensor_15min.toml on one site-year (5 x 35,040 points)", "< 2 s"),
+    ("sensor_config_site_year", "src/aquaflag/templates/sensor_15min.toml on one site-year (5 x 35,040 points)", "< 2 s"),
     ("seed1e7_zscore", "zscore, one series of 10^7", "memory < 3x input"),
     ("seed1e7_modified_zscore", "modified_zscore, one series of 10^7", "memory < 3x input"),
     ("seed1e7_iqr", "iqr, one series of 10^7", "memory < 3x input"),

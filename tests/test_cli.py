@@ -140,7 +140,7 @@ def test_run_on_a_partitioned_parquet_folder(tmp_path, capsys):
     from aquaflag.layout import write_long
 
     folder = write_long(demo(), tmp_path / "ds", partition_by="station")
-    code, out, err = run(["run", "-c", REPO / "examples" / "weekly_reservoir.toml", folder,
+    code, out, err = run(["run", "-c", REPO / "src" / "aquaflag" / "templates" / "weekly_reservoir.toml", folder,
                           "-o", tmp_path / "o", "--no-plots"], capsys)
     assert code == 0, err
     flags = pd.read_csv(tmp_path / "o" / "flags.csv", encoding="utf-8-sig", index_col=0)

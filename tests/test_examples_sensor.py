@@ -1,4 +1,4 @@
-"""examples/sensor_15min.toml: the general 15-minute sensor QC configuration.
+"""src/aquaflag/templates/sensor_15min.toml: the general 15-minute sensor QC configuration.
 
 It is run through ``aquaflag.run`` on the synthetic sensor demo (known injected
 faults) and on the Logan River Observatory Main Street 2019 record (technician
@@ -20,7 +20,7 @@ from aquaflag.config import load
 from aquaflag.datasets import sensor_demo, sensor_demo_truth
 from aquaflag.scoring import score
 
-CONFIG = Path(__file__).resolve().parents[1] / "examples" / "sensor_15min.toml"
+CONFIG = Path(__file__).resolve().parents[1] / "src" / "aquaflag" / "templates" / "sensor_15min.toml"
 LRO = Path(__file__).resolve().parents[2] / "shared" / "data" / "lro"
 SCORED = ["temp", "cond", "ph", "do"]
 

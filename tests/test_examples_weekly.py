@@ -12,7 +12,7 @@ from aquaflag.datasets import demo, demo_truth, sensor_demo
 
 from conftest import REPO, shared_file
 
-WEEKLY = REPO / "examples" / "weekly_reservoir.toml"
+WEEKLY = REPO / "src" / "aquaflag" / "templates" / "weekly_reservoir.toml"
 
 
 def test_weekly_config_finds_every_injected_demo_anomaly():

@@ -173,15 +173,17 @@ def _read_prior(path: Path, data):
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("qc.toml"),
               show_default=True, help="Where to write the starter configuration.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--template", type=click.Choice(["weekly", "sensor"]), default=None,
+              help="Shipped configuration to start from (default: chosen from the time step).")
 @_read_options
-def init(file, out, force, encoding, date_column, censored, duplicates):
+def init(file, out, force, template, encoding, date_column, censored, duplicates):
     """Write a commented starter QC configuration for FILE (weekly or sensor data)."""
     from .config import starter
 
     if out.exists() and not force:
         raise click.UsageError(f"{out} exists; choose another --out or pass --force")
     data = _read(file, encoding, date_column, censored, duplicates)
-    out.write_text(starter(data, source=file.name), encoding="utf-8")
+    out.write_text(starter(data, source=file.name, template=template), encoding="utf-8")
     click.echo(f"wrote {out}: edit it, then run `aquaflag run -c {out} {file}`")
 
 

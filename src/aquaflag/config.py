@@ -204,57 +204,28 @@ _HEADER = '''\
 # (enabled = false) what you do not need. Run: aquaflag run -c THIS_FILE {source}
 '''
 
-_WEEKLY = '''
-[[rule]]
-name = "physical range"
-method = "gross_range"      # pH 0-14, DO >= 0, temperature -5..45 C, ... from the column names
-severity = "fail"
-
-[[rule]]
-name = "seasonal outlier"
-method = "iqr"              # each value against the same days of year in all years
-by = "doy"
-doy_window = 21
-
-[[rule]]
-name = "robust outlier"
-method = "modified_zscore"  # whole series, median and MAD
-threshold = 3.5
-{cross}'''
-
-_SENSOR = '''
-[[rule]]
-name = "logger no-data codes"
-method = "nodata_codes"     # -9999, -999, netCDF fill value
-severity = "fail"
-
-[[rule]]
-name = "physical range"
-method = "gross_range"      # pH 0-14, DO >= 0, temperature -5..45 C, ... from the column names
-severity = "fail"
-
-[[rule]]
-name = "spike"
-method = "hampel"           # rolling median +- threshold x 1.4826 MAD
-window = "6h"
-threshold = 4.0
-
-[[rule]]
-name = "stuck sensor"
-method = "flat_line"        # the same value for at least `window`
-window = "3h"
-{cross}'''
-
-_CROSS = '''
-[[rule]]
-name = "stations disagree"
-method = "cross_station"    # against the median of the same parameter at the other stations
-threshold = 5.0
-'''
+#: The configurations shipped with aquaflag (``src/aquaflag/templates``): the weekly one
+#: finds all 23 injected anomalies of the demo data; the sensor one was tuned and scored
+#: on technician-labelled data (docs/benchmarks.md).
+TEMPLATES = {"weekly": "weekly_reservoir.toml", "sensor": "sensor_15min.toml"}
 
 
-def starter(data, *, source: str = "DATA") -> str:
-    """A commented starter configuration for ``data`` (weekly or sensor template by its time step)."""
+def template_text(name: str) -> str:
+    """The text of a shipped configuration: ``"weekly"`` or ``"sensor"``."""
+    from importlib.resources import files
+
+    if name not in TEMPLATES:
+        raise ConfigError(f"template must be one of {', '.join(map(repr, TEMPLATES))}; got {name!r}")
+    return files("aquaflag").joinpath("templates", TEMPLATES[name]).read_text(encoding="utf-8")
+
+
+def starter(data, *, source: str = "DATA", template: str | None = None) -> str:
+    """A commented starter configuration for ``data``: a shipped template and a header
+    listing what aquaflag recognised in each column name.
+
+    ``template`` is "weekly" or "sensor"; by default chosen from the data's time step
+    (sensor when the median step is under a day).
+    """
     import pandas as pd
 
     from .engine import prepare_frame
@@ -264,20 +235,17 @@ def starter(data, *, source: str = "DATA") -> str:
     step = None
     if isinstance(frame.index, pd.DatetimeIndex) and len(frame.index) > 1:
         step = pd.Series(frame.index).diff().median()
-    sensor = step is not None and step < pd.Timedelta("1D")
+    if template is None:
+        template = "sensor" if step is not None and step < pd.Timedelta("1D") else "weekly"
     lines = []
-    stations: dict[str, set] = {}
     for col in frame.columns:
         param = parameter_of(str(col))
         name, station = parse_column(str(col))
         what = param.key if param else "unknown parameter (gross_range needs lower/upper)"
         lines.append(f"#   {col}: {what}" + (f", station {station}" if station else ""))
-        if station:
-            stations.setdefault(name.casefold(), set()).add(station)
-    has_siblings = any(len(s) > 1 for s in stations.values())
-    template = _HEADER + (_SENSOR if sensor else _WEEKLY)
-    return template.format(
+    header = _HEADER.format(
         source=source, n_rows=len(frame), n_cols=len(frame.columns),
-        step=str(step) if step is not None else "unknown", kind="sensor" if sensor else "weekly",
-        columns="\n".join(lines), cross=_CROSS if has_siblings else "",
+        step=str(step) if step is not None else "unknown", kind=template,
+        columns="\n".join(lines),
     )
+    return header + "\n" + template_text(template)
