@@ -456,18 +456,17 @@ def _not_numeric(col: pd.Series) -> str:
     return f"is not numeric (dtype {col.dtype}; e.g. {sample})"
 
 
-_DATE_NAMES = ("date", "time", "datetime", "timestamp", "일자", "날짜", "일시", "측정일", "시간")
-
-
 def _with_time_index(frame: pd.DataFrame) -> pd.DataFrame:
     """Use a date column as the index when the frame has none (e.g. plain ``pd.read_csv``)."""
+    from .parameters import is_date_name
+
     if isinstance(frame.index, pd.DatetimeIndex):
         return frame
     for c in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
             return frame.set_index(c)
     for c in frame.columns:
-        if str(c).strip().lower() in _DATE_NAMES and not pd.api.types.is_numeric_dtype(frame[c].dtype):
+        if is_date_name(str(c)) and not pd.api.types.is_numeric_dtype(frame[c].dtype):
             parsed = pd.to_datetime(frame[c], errors="coerce", format="mixed")
             if parsed.notna().all():
                 return frame.drop(columns=[c]).set_index(pd.DatetimeIndex(parsed, name=c))

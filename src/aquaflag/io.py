@@ -84,6 +84,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, ParameterError
+from .parameters import is_date_name
 
 __all__ = ["read", "write", "ReadReport", "read_report"]
 
@@ -112,8 +113,6 @@ MISSING_TOKENS = frozenset(
     )
 )
 
-_ENGLISH_DATE_WORDS = frozenset({"date", "time", "datetime", "timestamp", "day", "dates"})
-_KOREAN_DATE_WORDS = ("일자", "날짜", "일시", "측정일", "측정일자", "측정일시", "시간", "조사일")
 
 _NUMBER = r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PLAIN_NUMBER_RE = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -822,15 +821,6 @@ def _clean_header(raw: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- dates
 
 
-def _is_date_name(column: str) -> bool:
-    """Whether a column name contains a date word (English as a word, Korean anywhere)."""
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", column).lower()
-    words = set(re.split(r"[^a-z]+", spaced))
-    if words & _ENGLISH_DATE_WORDS:
-        return True
-    return any(word in column for word in _KOREAN_DATE_WORDS)
-
-
 def _choose_date_column(
     raw: pd.DataFrame, name: str, date_column: str | None, report: ReadReport
 ) -> tuple[str | None, pd.Series | None]:
@@ -851,7 +841,7 @@ def _choose_date_column(
         return date_column, dates
 
     for col in columns:
-        if _is_date_name(col):
+        if is_date_name(col):
             share = _date_share(raw[col], allow_digits=True)
             if share >= _NAME_MATCH_MIN:
                 return col, _parse_dates(raw[col], col, report)
@@ -861,7 +851,7 @@ def _choose_date_column(
                     "values are dates; not used as the date column"
                 )
     for col in columns:
-        if _is_date_name(col):
+        if is_date_name(col):
             continue
         if _date_share(raw[col], allow_digits=False) >= _CONTENT_MATCH_MIN:
             return col, _parse_dates(raw[col], col, report)

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Parameter", "PARAMETERS", "UNITS", "parse_column", "parameter_of", "unit_of"]
+__all__ = ["Parameter", "PARAMETERS", "UNITS", "parse_column", "parameter_of", "unit_of",
+           "is_date_name"]
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,23 @@ def unit_of(column: str) -> str | None:
     """
     param = parameter_of(column)
     return None if param is None else param.unit
+
+
+_ENGLISH_DATE_WORDS = frozenset({"date", "time", "datetime", "timestamp", "day", "dates"})
+_KOREAN_DATE_WORDS = ("일자", "날짜", "일시", "측정일", "측정일자", "측정일시", "시간", "조사일")
+
+
+def is_date_name(column: str) -> bool:
+    """Whether a column name names dates or times (English as a word, Korean anywhere).
+
+    Examples
+    --------
+    >>> is_date_name("Date"), is_date_name("측정일자"), is_date_name("sampleTime")
+    (True, True, True)
+    >>> is_date_name("Water Temperature(Mun-Ui)")
+    False
+    """
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(column)).lower()
+    if set(re.split(r"[^a-z]+", spaced)) & _ENGLISH_DATE_WORDS:
+        return True
+    return any(word in str(column) for word in _KOREAN_DATE_WORDS)

@@ -47,7 +47,7 @@ import pandas as pd
 
 from .errors import InputError, ParameterError
 from .flags import Flag, severity_flag
-from .result import format_params
+from .result import _extreme, format_params
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import Result
@@ -389,11 +389,6 @@ def _items(result: "Result"):
 def _flagged_cells(result: "Result") -> int:
     codes = result.flags.to_numpy()
     return int(((codes == int(Flag.SUSPECT)) | (codes == int(Flag.FAIL))).sum())
-
-
-def _extreme(arr: np.ndarray, pick) -> float:
-    finite = arr[~np.isnan(arr)]
-    return float(pick(finite)) if finite.size else float("nan")
 
 
 def _fmt(x: Any) -> str:
