@@ -455,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     results = execute(specs, plan)
     extras = {"compile": numba_compile(plan), "cli": cli_cold_start(), "profiles": {}}
     frame = results["frame:aquaflag_all"]["runs"].get(plan.frame[0], {})
-    if frame.get("status") == "ok" and frame["median"] > 2.0:
+    serial = results["frame:aquaflag_all_per_column"]["runs"].get(plan.frame[0], {})
+    # missed, or met only thanks to threads (one core would miss it): name the hot spot
+    if any(r.get("status") == "ok" and r["median"] > 2.0 for r in (frame, serial)):
         extras["profiles"]["frame"] = profile("frame", *plan.frame)
     mc = results["af:medcouple"]["runs"].get(1_000_000, {})
     if mc.get("status") == "ok" and mc["median"] > 0.5:

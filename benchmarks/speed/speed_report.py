@@ -388,6 +388,8 @@ def section_profiles(extras) -> str:
     profs = extras.get("profiles") or {}
     if not profs:
         return "No target missed where a profile applies (or the size was not run): no profile."
+    intro = ("Profiled when the frame target is missed, or met only thanks to the engine's "
+             "threads (the one-thread time is over 2 s), and when medcouple misses 0.5 s at 10^6.")
     parts = []
     for key, title in (("frame", "`aquaflag.detect(frame, method='all')`"),
                        ("medcouple", "`aquaflag.stats.medcouple` at n = 10^6")):
@@ -409,7 +411,7 @@ def section_profiles(extras) -> str:
                      table(["function", "calls", "own s", "cumulative s"], rows) +
                      "\n\nall functions by own time:\n\n" +
                      table(["function", "calls", "own s", "cumulative s"], rows2))
-    return "\n\n".join(parts)
+    return "\n\n".join([intro] + parts)
 
 
 # ----------------------------------------------------------------------------- targets
@@ -704,7 +706,7 @@ def render(results, extras, info, plan, png: Path) -> str:
         "",
         section_cli(extras),
         "",
-        "## 9. Profiles of missed targets (cProfile)",
+        "## 9. Where the time goes (cProfile)",
         "",
         section_profiles(extras),
         "",
