@@ -125,3 +125,15 @@ def test_empty_and_all_nan():
     assert st["median"].size == 0
     st = rolling.rolling_robust(np.full(4, np.nan), *rolling.window_bounds(4, 3))
     assert np.isnan(st["median"]).all() and (st["count"] == 0).all()
+
+
+def test_mean_std_stays_accurate_when_the_level_drifts_far_from_the_overall_mean():
+    # level 10^4 +- 2*10^3 drifting slowly, noise 0.01: a single global shift loses digits
+    rng = np.random.default_rng(7)
+    n, w = 200_000, 96
+    x = 1e4 + 2e3 * np.sin(np.arange(n) / 5e3) + rng.normal(0, 0.01, n)
+    starts, ends = rolling.window_bounds(n, w)
+    _, std, _ = rolling.rolling_mean_std(x, starts, ends)
+    idx = rng.integers(0, n, 300)
+    exact = np.array([np.std(x[s:e], ddof=1) for s, e in zip(starts[idx], ends[idx])])
+    np.testing.assert_allclose(std[idx], exact, rtol=1e-6)  # a global shift: ~1e-4 here

@@ -113,8 +113,12 @@ def window_bounds(n: int, window, *, times=None, center: bool = True) -> tuple[n
 def rolling_mean_std(values, starts, ends, *, min_periods: int = 2, ddof: int = 1):
     """Mean, standard deviation and count of the non-NaN values of each window.
 
-    Uses cumulative sums of the values minus their overall mean (to limit
-    cancellation), so it is O(n) for any windows.
+    Windows are taken in blocks of consecutive points; within a block the sums
+    are cumulative sums of the values minus the block's own mean, over just
+    the stretch the block's windows cover. Keeping the sums local bounds the
+    cancellation error by what lies near the window (a single global shift
+    loses digits when the level drifts far from the overall mean: 10 % error
+    on a 0.01 std at level 10⁴ over 10⁶ points). O(n) for any windows.
 
     Returns
     -------
@@ -122,23 +126,36 @@ def rolling_mean_std(values, starts, ends, *, min_periods: int = 2, ddof: int = 
         NaN where a window has fewer than ``min_periods`` values.
     """
     x = np.asarray(values, dtype=np.float64)
-    ok = ~np.isnan(x)
-    shift = float(np.mean(x[ok])) if ok.any() else 0.0
-    y = np.where(ok, x - shift, 0.0)
-    c1 = np.concatenate([[0.0], np.cumsum(y)])
-    c2 = np.concatenate([[0.0], np.cumsum(y * y)])
-    cn = np.concatenate([[0], np.cumsum(ok)])
-    count = (cn[ends] - cn[starts]).astype(np.float64)
-    s1 = c1[ends] - c1[starts]
-    s2 = c2[ends] - c2[starts]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s1 / count
-        var = (s2 - s1 * mean) / (count - ddof)
-    var = np.maximum(var, 0.0)
-    std = np.sqrt(var)
-    few = count < max(min_periods, ddof + 1)
-    mean = np.where(count < min_periods, np.nan, mean + shift)
-    std[few] = np.nan
+    n = x.size
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    mean = np.full(n, np.nan)
+    var = np.full(n, np.nan)
+    count = np.zeros(n)
+    if n:
+        block = max(4096, int((ends - starts).max()))
+        for a in range(0, n, block):
+            b = min(n, a + block)
+            lo, hi = int(starts[a:b].min()), int(ends[a:b].max())
+            seg = x[lo:hi]
+            ok = ~np.isnan(seg)
+            shift = float(np.mean(seg[ok])) if ok.any() else 0.0
+            y = np.where(ok, seg - shift, 0.0)
+            c1 = np.concatenate([[0.0], np.cumsum(y)])
+            c2 = np.concatenate([[0.0], np.cumsum(y * y)])
+            cn = np.concatenate([[0], np.cumsum(ok)])
+            s, e = starts[a:b] - lo, ends[a:b] - lo
+            cnt = (cn[e] - cn[s]).astype(np.float64)
+            s1 = c1[e] - c1[s]
+            s2 = c2[e] - c2[s]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                m = s1 / cnt
+                var[a:b] = (s2 - s1 * m) / (cnt - ddof)
+            mean[a:b] = m + shift
+            count[a:b] = cnt
+    std = np.sqrt(np.maximum(var, 0.0))
+    mean[count < min_periods] = np.nan
+    std[count < max(min_periods, ddof + 1)] = np.nan
     return mean, std, count
 
 
