@@ -201,13 +201,12 @@ def rolling_robust(values, starts, ends, *, min_periods: int = 1, medcouple: boo
     else:
         kernel = _numba_kernel()
         out = dict(zip(ROBUST_STATS, kernel(x, starts, ends, medcouple)))
-        if not medcouple:
-            out["mc"] = np.full(x.size, np.nan)
-    few = out["count"] < max(min_periods, 1)
-    for k in ROBUST_STATS[1:]:
-        out[k] = np.where(few, np.nan, out[k])
     if not medcouple:
         out.pop("mc")
+    few = out["count"] < max(min_periods, 1)
+    for k, arr in out.items():
+        if k != "count":
+            arr[few] = np.nan  # in place: the arrays are this call's own
     return out
 
 
