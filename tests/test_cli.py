@@ -44,7 +44,7 @@ def test_detect_all_writes_every_output(daecheong_csv, tmp_path, capsys):
 
 
 def test_threshold_and_columns(daecheong_csv, tmp_path, capsys):
-    code, _, err = run(["detect", daecheong_csv, "-m", "iqr", "-t", "3", "-c", "pH*", "--out", tmp_path,
+    code, _, err = run(["detect", daecheong_csv, "-m", "iqr", "-t", "3", "--columns", "pH*", "--out", tmp_path,
                         "--no-plots", "-q"], capsys)
     assert code == 0, err
     summary = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import aquaflag
-from aquaflag.config import load, parse
+from aquaflag.config import load, parse, rules_to_toml
 from aquaflag.errors import ConfigError
 
 
@@ -40,7 +40,7 @@ GOOD = textwrap.dedent('''
 def test_parse_and_run(tmp_path):
     path = tmp_path / "qc.toml"
     path.write_text(GOOD, encoding="utf-8")
-    rules = load(path)
+    rules = load(path).rules
     assert [r.label for r in rules] == ["robust", "iqr"]
     assert rules[0].params["threshold"] == 3.0 and rules[1].severity == "fail"
     res = aquaflag.run(frame(), path)
@@ -51,7 +51,7 @@ def test_parse_and_run(tmp_path):
 
 def test_config_round_trip_reproduces_the_run(tmp_path):
     res = aquaflag.run(frame(), parse(GOOD))
-    again = aquaflag.run(frame(), parse(res.config_toml))
+    again = aquaflag.run(frame(), parse(rules_to_toml(res.rules)))
     pd.testing.assert_frame_equal(res.flags, again.flags)
     assert [r.params for r in again.rules] == [r.params for r in res.rules]
 
@@ -81,5 +81,5 @@ def test_missing_file():
 
 
 def test_run_rejects_other_config_types():
-    with pytest.raises(aquaflag.ParameterError, match="TOML file or a list"):
+    with pytest.raises(aquaflag.ParameterError, match="TOML file, a Config or a list"):
         aquaflag.run(frame(), {"rule": []})

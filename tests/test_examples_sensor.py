@@ -18,7 +18,7 @@ import pytest
 import aquaflag
 from aquaflag.config import load
 from aquaflag.datasets import sensor_demo, sensor_demo_truth
-from aquaflag.scoring import score
+from aquaflag.metrics import score
 
 CONFIG = Path(__file__).resolve().parents[1] / "src" / "aquaflag" / "templates" / "sensor_15min.toml"
 LRO = Path(__file__).resolve().parents[2] / "shared" / "data" / "lro"
@@ -36,7 +36,7 @@ def mainstreet():
     path = LRO / "MainStreet2019.csv"
     if not path.exists():
         pytest.skip(f"real data not available at {path}")
-    from aquaflag.lro import read_lro
+    from aquaflag.datasets.lro import read_lro
 
     values, labels = read_lro(path)
     cols = SCORED + ["turb"]
@@ -44,10 +44,10 @@ def mainstreet():
 
 
 def test_config_loads_with_named_rules():
-    rules = load(CONFIG)
+    rules = load(CONFIG).rules
     assert len(rules) >= 8
     assert len({r.label for r in rules}) == len(rules)
-    # selectors by parameter, never by exact column name, and no per-site values
+    # selectors by variable, never by exact column name, and no per-site values
     assert all(r.columns is None and r.stations is None for r in rules)
     assert {r.method for r in rules} >= {"nodata_codes", "gross_range", "flat_line", "level_shift"}
 

@@ -32,7 +32,7 @@ def test_weekly_config_on_daecheong_via_cli(daecheong_csv, tmp_path, capsys):
     flags = pd.read_csv(tmp_path / "flags.csv", encoding="utf-8-sig", index_col=0)
     assert flags.shape == (411, 12)
     prov = pd.read_csv(tmp_path / "provenance.csv", encoding="utf-8-sig")
-    assert set(prov["rule"]) <= {r.label for r in load(WEEKLY)}
+    assert set(prov["rule"]) <= {r.label for r in load(WEEKLY).rules}
     assert (prov["flag"].isin([3, 4])).all()
     side = pd.read_csv(tmp_path / "qc_data.csv", encoding="utf-8-sig", index_col=0)
     assert list(side.columns[:3]) == ["Water Temperature(Mun-Ui)", "Water Temperature(Mun-Ui)_flag",
@@ -55,14 +55,14 @@ def test_starter_config_is_valid_and_runs(make, kind):
 def test_init_command_writes_a_starter(daecheong_csv, tmp_path, capsys):
     out = tmp_path / "qc.toml"
     assert main(["init", str(daecheong_csv), "-o", str(out)]) == 0
-    assert "Water Temperature(Mun-Ui): temperature, station Mun-Ui" in out.read_text(encoding="utf-8")
+    assert "Water Temperature(Mun-Ui): temperature (°C), station Mun-Ui" in out.read_text(encoding="utf-8")
     assert "stations disagree" in out.read_text(encoding="utf-8")
     assert main(["init", str(daecheong_csv), "-o", str(out)]) == 2  # no silent overwrite
     assert "exists" in capsys.readouterr().err
 
 
 def test_starter_on_an_lro_sensor_file(tmp_path):
-    from aquaflag.lro import read_lro
+    from aquaflag.datasets.lro import read_lro
 
     values, _ = read_lro(shared_file("lro", "Mendon2019.csv"))
     res = aquaflag.run(values, parse(starter(values)))

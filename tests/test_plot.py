@@ -55,7 +55,7 @@ def res_one(frame):
 
 @pytest.fixture(scope="module")
 def res_all(frame):
-    return aquaflag.detect(frame, method="all")
+    return aquaflag.detect(frame, method="seed")
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_several_rules_any_flag_and_no_bounds(res_all, frame):
     column = "Water Temperature(Mun-Ui)"
     ax = plot_column(res_all, column).axes[0]
     any_mask = np.zeros(len(frame), bool)
-    for m in res_all.methods:
+    for m in res_all.labels:
         any_mask |= res_all.detection(column, m).mask
     np.testing.assert_array_equal(any_mask, res_all.mask[column].to_numpy())
     (red,) = _by_label(ax, "outliers")
@@ -263,14 +263,14 @@ def test_bad_column_and_method(res_one, res_all):
         plot_column(res_all, "DO(Hoe-Nam)", method="hampel")
 
 
-def test_result_plot_entry_points(res_all):
-    fig = res_all.plot("DO(Hoe-Nam)", method="iqr")
+def test_top_level_plot_entry_points(res_all):
+    fig = aquaflag.plot_column(res_all, "DO(Hoe-Nam)", method="iqr")
     assert fig.axes[0].get_title() == "DO(Hoe-Nam) — iqr"
-    assert len(res_all.plot_methods("DO(Hoe-Nam)").axes) == 4
+    assert len(aquaflag.plot_rules(res_all, "DO(Hoe-Nam)").axes) == 4
 
 
 def test_result_not_modified(frame):
-    res = aquaflag.detect(frame, method="all")
+    res = aquaflag.detect(frame, method="seed")
     before = res.data.copy()
     masks = {k: d.mask.copy() for k, d in res.detections.items()}
     plot_column(res, KO_TEMP)
@@ -289,7 +289,7 @@ def test_methods_grid_2x2(res_all, frame):
     shape = {ax.get_subplotspec().get_geometry()[:2] for ax in axes}
     assert shape == {(2, 2)}
     assert fig.get_suptitle() == column
-    for ax, m in zip(axes, res_all.methods):
+    for ax, m in zip(axes, res_all.labels):
         det = res_all.detection(column, m)
         s = "s" if det.n_outliers != 1 else ""
         assert ax.get_title() == f"{m}: {det.n_outliers} outlier{s}"

@@ -19,7 +19,7 @@ import pytest
 import aquaflag
 from aquaflag.datasets import demo
 from aquaflag.config import parse as parse_config
-from aquaflag.engine import Rule, evaluate
+from aquaflag import Rule, evaluate
 from aquaflag.errors import ParameterError
 
 from aquaflag import report
@@ -54,7 +54,7 @@ def flagged_positions(res, column) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def demo_result():
-    return aquaflag.detect(demo(), method="all")
+    return aquaflag.detect(demo(), method="seed")
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,7 @@ def test_english_and_korean_strings(demo_result, demo_page):
 
 
 def test_korean_column_names_kept_as_text():
-    res = aquaflag.detect(demo(korean=True), method="all")
+    res = aquaflag.detect(demo(korean=True), method="seed")
     page = report.write_report(res, lang="ko")
     data = payload(page)
     assert data["columns"][0]["name"] == "수온(문의)"
@@ -341,7 +341,7 @@ def test_config_block_reproduces_the_run(demo_result, demo_page):
     assert f'<code id="aquaflag-version">{aquaflag.__version__}</code>' in own
     text = html.unescape(re.search(r'<pre id="config-text">(.*?)</pre>', own, re.DOTALL).group(1))
     assert text.startswith(f"# aquaflag {aquaflag.__version__}")
-    rules = parse_config(text)
+    rules = parse_config(text).rules
     assert [r.method for r in rules] == [r.method for r in demo_result.rules]
     again = evaluate(demo_result.data, rules)
     pd.testing.assert_frame_equal(again.flags, demo_result.flags)
@@ -352,7 +352,7 @@ def test_config_with_labels_columns_and_severity_round_trips():
     rules = [Rule("iqr", {"threshold": 2.0}, columns=("pH*",), severity="fail", label='iqr "strict"'),
              Rule("modified_zscore", columns=("DO(Mun-Ui)", "수온*"))]
     res = evaluate(frame, rules)
-    again_rules = parse_config(report.config_toml(res))
+    again_rules = parse_config(report.config_toml(res)).rules
     again = evaluate(frame, again_rules)
     pd.testing.assert_frame_equal(again.flags, res.flags)
     assert again_rules[0].label == 'iqr "strict"' and again_rules[0].columns == ("pH*",)
@@ -367,7 +367,7 @@ def test_config_text_is_shown_escaped_when_given(demo_result):
 # ----------------------------------------------------------------------------- other shapes
 def test_range_index_has_no_monthly_overview_and_says_so():
     frame = demo().iloc[:, :3].reset_index(drop=True)
-    res = aquaflag.detect(frame, method="all")
+    res = aquaflag.detect(frame, method="seed")
     page = report.write_report(res)
     data = payload(page)
     assert data["heat"] is None and data["is_time"] is False
@@ -431,7 +431,7 @@ def test_summary_html(demo_result, monkeypatch):
     assert frag.count("<tr>") == 1 + 10 + 1  # header, rows, "more"
     assert "38 more (see Result.summary)" in frag
     monkeypatch.undo()
-    small = aquaflag.detect(demo().iloc[:, :2], method="all")
+    small = aquaflag.detect(demo().iloc[:, :2], method="seed")
     frag = report.summary_html(small)
     assert frag.count("<tr>") == 1 + 8
     n_flagged = int(small.flags.isin([3, 4]).to_numpy().sum())

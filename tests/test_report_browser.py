@@ -124,7 +124,7 @@ def drawn_charts(driver) -> dict[str, bool]:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_demo_report_loads_draws_and_screenshots(browser, tmp_path, lang):
-    res = aquaflag.detect(demo(korean=(lang == "ko")), method="all")
+    res = aquaflag.detect(demo(korean=(lang == "ko")), method="seed")
     page = report.write_report(res, tmp_path / f"report_{lang}.html", lang=lang)
     open_report(browser, page)
     assert errors(browser) == []
@@ -142,7 +142,7 @@ def test_demo_report_loads_draws_and_screenshots(browser, tmp_path, lang):
     # the comparison has one panel per rule
     titles = browser.execute_script(
         "return Array.from(document.querySelectorAll('#compare-chart .annotation-text')).map(e => e.textContent)")
-    assert [t.split(":")[0] for t in titles] == res.methods
+    assert [t.split(":")[0] for t in titles] == res.labels
     shot = tmp_path / f"report_{lang}.png"
     assert browser.save_screenshot(str(shot))
     width, height = png_size(shot)
@@ -151,14 +151,14 @@ def test_demo_report_loads_draws_and_screenshots(browser, tmp_path, lang):
 
 
 def test_picking_a_column_redraws_the_comparison(browser, tmp_path):
-    res = aquaflag.detect(demo(), method="all")
+    res = aquaflag.detect(demo(), method="seed")
     open_report(browser, report.write_report(res, tmp_path / "r.html"))
     browser.execute_script("""
         var s = document.getElementById('compare-column');
         s.value = '0'; s.dispatchEvent(new Event('change'));
     """)
-    n0 = {lab: res.detections[(res.data.columns[0], lab)].n_outliers for lab in res.methods}
-    expected = [f"{lab}: {n0[lab]} outliers" for lab in res.methods]
+    n0 = {lab: res.detections[(res.data.columns[0], lab)].n_outliers for lab in res.labels}
+    expected = [f"{lab}: {n0[lab]} outliers" for lab in res.labels]
     deadline = time.perf_counter() + 20
     while True:
         titles = browser.execute_script(
@@ -172,7 +172,7 @@ def test_picking_a_column_redraws_the_comparison(browser, tmp_path):
 
 
 def test_table_sorts_and_filters(browser, tmp_path):
-    res = aquaflag.detect(demo(), method="all")
+    res = aquaflag.detect(demo(), method="seed")
     open_report(browser, report.write_report(res, tmp_path / "r.html"))
 
     def column(k):
@@ -197,7 +197,7 @@ def test_table_sorts_and_filters(browser, tmp_path):
 
 
 def test_hover_names_the_rules_and_scores(browser, tmp_path):
-    res = aquaflag.detect(demo(), method="all")
+    res = aquaflag.detect(demo(), method="seed")
     col = "Water Temperature(Chu-Dong)"
     j = list(res.data.columns).index(col)
     open_report(browser, report.write_report(res, tmp_path / "r.html"))
@@ -209,7 +209,7 @@ def test_hover_names_the_rules_and_scores(browser, tmp_path):
         return Array.from(document.querySelectorAll('#chart-{j} .hoverlayer text')).map(e => e.textContent).join(' | ');
     """)
     assert "2018-08-20" in text and "258" in text
-    for lab in res.methods:
+    for lab in res.labels:
         assert lab in text
     assert "score" in text
 

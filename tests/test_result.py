@@ -29,7 +29,7 @@ def test_mask_is_union_and_masks_per_method(result):
 
 def test_outliers_table(result):
     out = result.outliers
-    assert list(out.columns) == ["column", "time", "value", "method", "score", "lower", "upper"]
+    assert list(out.columns) == ["column", "time", "value", "rule", "method", "score", "lower", "upper"]
     row = out[(out["column"] == "a") & (out["method"] == "zscore")].iloc[0]
     assert row["value"] == 30.0 and row["time"] == result.data.index[5]
     det = result.detection("a", "zscore")
@@ -41,7 +41,7 @@ def test_outliers_table(result):
 def test_empty_outliers_table_has_the_columns():
     res = aquaflag.detect(pd.Series([1.0, 1.1, 0.9, 1.0], name="x"), method="zscore")
     assert res.outliers.empty
-    assert list(res.outliers.columns) == ["column", "time", "value", "method", "score", "lower", "upper"]
+    assert list(res.outliers.columns) == ["column", "time", "value", "rule", "method", "score", "lower", "upper"]
 
 
 def test_flags_qartod(result):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+from .windows import WindowError, parse_window
 
 __all__ = ["interpolate_gaps"]
 
@@ -29,8 +30,9 @@ def interpolate_gaps(data: pd.DataFrame, flagged: pd.DataFrame, *, limit=None) -
     flagged : DataFrame of bool
         Same shape: which cells were flagged (only these are filled).
     limit : str, int or None
-        Longest run to fill: a time span (``"6h"``; measured between the two
-        neighbouring unflagged values) or a number of points. None: no limit.
+        Longest run to fill, in the window grammar of :mod:`aquaflag.windows`:
+        a time span (``"6h"``; measured between the two neighbouring unflagged
+        values) or a number of points. None: no limit.
 
     Returns
     -------
@@ -89,17 +91,12 @@ def interpolate_gaps(data: pd.DataFrame, flagged: pd.DataFrame, *, limit=None) -
     return out
 
 
-def _parse_limit(limit):
+def _parse_limit(limit) -> tuple[int | None, int | None]:
+    """(span in ns, count) of a limit in the window grammar (:mod:`aquaflag.windows`)."""
     if limit is None:
         return None, None
-    if isinstance(limit, (int, np.integer)) and not isinstance(limit, bool):
-        if limit < 1:
-            raise ParameterError(f"limit must be >= 1 point; got {limit}")
-        return None, int(limit)
-    if isinstance(limit, str):
-        try:
-            span = pd.Timedelta(limit)
-        except ValueError:
-            raise ParameterError(f"limit must be a time span like '6h' or a number of points; got {limit!r}") from None
-        return span.value, None
-    raise ParameterError(f"limit must be a time span like '6h' or a number of points; got {limit!r}")
+    try:
+        window = parse_window(limit)
+    except WindowError as exc:
+        raise ParameterError(f"limit of cleaned {exc}; got {limit!r}") from None
+    return window.span_ns, window.count

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .errors import AquaflagError
 
 __all__ = ["main"]
@@ -75,23 +75,24 @@ def _split_columns(columns: tuple[str, ...]) -> list[str] | None:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-m", "--method", "methods", multiple=True, default=("all",), show_default=True,
-              help="Method name, or 'all' for the four seed methods. Repeat for several.")
+@click.option("-m", "--method", "methods", multiple=True, default=("seed",), show_default=True,
+              help="Method name, or 'seed' for the four seed methods. Repeat for several.")
 @click.option("-t", "--threshold", type=float, default=None,
               help="The method's threshold (only with a single --method).")
-@click.option("-c", "--columns", multiple=True,
+@click.option("--columns", multiple=True,
               help="Columns to evaluate (names or glob patterns like 'pH*'; comma-separated or repeated).")
 @_read_options
 @_output_options
 def detect(file, methods, threshold, columns, out, encoding, date_column, censored, duplicates,
            report, lang, plots, quiet):
     """Detect outliers in FILE (CSV, Excel or Parquet) and write the results to --out."""
-    from .engine import evaluate, rules_for
+    from .engine import evaluate
+    from .rules import rules_for
 
     data = _read(file, encoding, date_column, censored, duplicates)
     params = {} if threshold is None else {"threshold": threshold}
     method = list(methods) if len(methods) > 1 else methods[0]
-    if params and (len(methods) > 1 or method == "all"):
+    if params and (len(methods) > 1 or method in ("seed", "all")):
         raise click.UsageError("--threshold needs a single --method (its meaning differs between methods)")
     with _Progress("evaluating series", quiet) as progress:
         result = evaluate(data, rules_for(method, **params), columns=_split_columns(columns),
@@ -120,14 +121,14 @@ def run(file, config, out, prior, columns, engine, scheduler, encoding, date_col
 
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
-    rules = load(config)  # validate the configuration before reading any data
+    qc = load(config)  # validate the configuration before reading any data
     data = _read(file, encoding, date_column, censored, duplicates)
     prior_flags = _read_prior(prior, data) if prior else None
     with _Progress("evaluating series", quiet) as progress:
-        result = run_config(data, rules, columns=_split_columns(columns), prior_flags=prior_flags,
+        result = run_config(data, qc, columns=_split_columns(columns), prior_flags=prior_flags,
                             engine=engine, scheduler=scheduler, progress=progress)
     _finish(result, out, plots=plots, quiet=quiet, report=report, lang=lang,
-            config_text=config.read_text(encoding="utf-8-sig"))
+            config_text=qc.text)
 
 
 class _Progress:
@@ -219,9 +220,10 @@ def _summary_text(result) -> str:
     summary = result.summary
     if summary.empty:
         return "no column evaluated"
-    table = summary.pivot_table(index="column", columns="method", values="outliers",
+    checked = summary[summary["rule"] != ""]
+    table = checked.pivot_table(index="column", columns="rule", values="outliers",
                                 aggfunc="sum", sort=False)
-    table = table[[m for m in result.methods if m in table.columns]]
+    table = table[[m for m in result.labels if m in table.columns]]
     evaluated = summary.groupby("column", sort=False)["evaluated"].max()
     table.insert(0, "evaluated", evaluated)
     table.loc["total"] = table.sum()
@@ -230,7 +232,7 @@ def _summary_text(result) -> str:
     lines = ["outliers per column and method:", table.to_string()]
     notes = summary[summary["note"] != ""]
     for (column, note), group in notes.groupby(["column", "note"], sort=False):
-        methods = ", ".join(group["method"])
+        methods = ", ".join(group["rule"]) or "no rule"
         lines.append(f"  {column} ({methods}): {note}")
     return "\n".join(lines)
 
@@ -278,22 +280,21 @@ def demo(out, seed, korean, lang, plots, quiet):
     from .engine import detect as run_detect
     from .engine import run as run_config
     from .io import write
+    from .report import write_report
 
     out.mkdir(parents=True, exist_ok=True)
     data = make_demo(seed, korean=korean)
     write(data, out / "demo_data.csv")
     truth = demo_truth(seed, korean=korean)
     truth.to_csv(out / "demo_truth.csv", index=False, encoding="utf-8-sig")
-    result = run_detect(data, method="all")
+    result = run_detect(data, method="seed")
     _finish(result, out, plots=plots, quiet=True)
-    from .report import write_report
-
     report = write_report(result, out / "report.html", lang=lang)
     if not quiet:
         click.echo(_summary_text(result))
         click.echo("\ninjected anomalies found, per method (of "
                    f"{len(truth)}): " + ", ".join(
-                       f"{m} {_found(result.mask_of(m), truth)}" for m in result.methods))
+                       f"{m} {_found(result.mask_of(m), truth)}" for m in result.labels))
         seasonal = run_config(data, parse(starter(data)))
         click.echo(f"a season-aware QC configuration finds {_found(seasonal.mask, truth)} of {len(truth)}: "
                    f"aquaflag init {out / 'demo_data.csv'} && aquaflag run -c qc.toml {out / 'demo_data.csv'}")

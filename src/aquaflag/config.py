@@ -1,8 +1,13 @@
 """QC configuration files (TOML, human-written) -> validated rules.
 
-A configuration is a list of rules, each a ``[[rule]]`` table::
+A configuration is a list of rules, each a ``[[rule]]`` table, and optionally a
+``[columns]`` table saying what columns measure where their names do not::
 
     # Weekly reservoir QC
+    [columns]
+    Tp = "temperature"                              # a variable key or name
+    Leit = { variable = "conductivity", unit = "mS/cm", station = "Dorf" }
+
     [[rule]]
     name = "physical range"          # the rule's label in tables (default: the method)
     method = "gross_range"
@@ -11,16 +16,17 @@ A configuration is a list of rules, each a ``[[rule]]`` table::
     [[rule]]
     name = "seasonal outlier"
     method = "iqr"
-    parameter = ["temperature", "do"]   # select columns by parameter ...
+    variable = ["temperature", "do"]    # select series by variable ...
     station = "Mun-Ui"                  # ... and/or station ...
-    columns = ["*(Mun-Ui)"]             # ... and/or glob patterns (all must match)
+    columns = ["*(Mun-Ui)"]             # ... and/or column glob patterns (all must match)
     by = "doy"                          # every other key is a parameter of the method
     doy_window = 21
 
 Selectors may be a string or a list; a rule without selectors applies to every
-column. A rule may be switched off with ``enabled = false``. Everything is
-validated before any data is touched; an error names the file, the rule
-(number, name and line) and the key, e.g.::
+series. (``parameter`` is accepted as an older name of ``variable``.) A rule may
+be switched off with ``enabled = false``. Everything is validated before any
+data is touched; an error names the file, the rule (number, name and line) and
+the key, e.g.::
 
     qc.toml, rule 2 'seasonal outlier' (line 9): threshold of iqr must be > 0; got -1
 """
@@ -31,18 +37,43 @@ import json
 import math
 import numbers
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .engine import Rule, resolve_rules
 from .errors import AquaflagError, ConfigError
+from .rules import Rule, resolve_rules
+from .variables import VARIABLES, describe, series_of
 
-__all__ = ["load", "parse", "rules_to_toml", "SELECTOR_KEYS"]
+__all__ = ["Config", "load", "parse", "rules_to_toml", "SELECTOR_KEYS", "starter", "template_text"]
 
 #: Keys of a ``[[rule]]`` table that are not method parameters.
-SELECTOR_KEYS = ("name", "method", "severity", "columns", "parameter", "station", "enabled")
+SELECTOR_KEYS = ("name", "method", "severity", "columns", "variable", "parameter", "station",
+                 "enabled")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated QC configuration.
+
+    Attributes
+    ----------
+    rules : list of Rule
+        The enabled rules, resolved (parameters complete).
+    mapping : dict
+        ``[columns]``: what columns measure (see :func:`aquaflag.variables.describe`).
+    text : str
+        The configuration as written (kept with every run).
+    source : str
+        Where it came from (a path, or ``"<config>"``).
+    """
+
+    rules: list[Rule]
+    mapping: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    source: str = "<config>"
 
 
 def _toml():
@@ -53,8 +84,8 @@ def _toml():
     return tomllib
 
 
-def load(path) -> list[Rule]:
-    """Read and validate a TOML configuration file; return its (resolved) rules."""
+def load(path) -> Config:
+    """Read and validate a TOML configuration file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -65,16 +96,18 @@ def load(path) -> list[Rule]:
     return parse(text, source=str(path))
 
 
-def parse(text: str, *, source: str = "<config>") -> list[Rule]:
-    """Parse and validate configuration text; return the resolved rules."""
+def parse(text: str, *, source: str = "<config>") -> Config:
+    """Parse and validate configuration text."""
     tomllib = _toml()
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    unknown = [k for k in doc if k != "rule"]
+    unknown = [k for k in doc if k not in ("rule", "columns")]
     if unknown:
-        raise ConfigError(f"{source}: unknown top-level key {unknown[0]!r}; rules go in [[rule]] tables")
+        raise ConfigError(f"{source}: unknown top-level key {unknown[0]!r}; rules go in [[rule]] "
+                          "tables, column meanings in a [columns] table")
+    mapping = _mapping(doc.get("columns", {}), source)
     tables = doc.get("rule", [])
     if not isinstance(tables, list) or not tables:
         raise ConfigError(f"{source}: no rules; add at least one [[rule]] table with a method")
@@ -93,9 +126,22 @@ def parse(text: str, *, source: str = "<config>") -> list[Rule]:
     if not rules:
         raise ConfigError(f"{source}: every rule is disabled")
     try:
-        return resolve_rules(rules)
+        return Config(rules=resolve_rules(rules), mapping=mapping, text=text, source=source)
     except AquaflagError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+
+
+def _mapping(table: Any, source: str) -> dict[str, Any]:
+    """The ``[columns]`` table, checked entry by entry."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{source}: [columns] must be a table: column = \"variable\" or "
+                          "column = {{ variable = ..., unit = ..., station = ... }}")
+    for column, entry in table.items():
+        try:
+            describe([column], mapping={column: entry})
+        except (TypeError, KeyError) as exc:
+            raise ConfigError(f"{source}, [columns]: {str(exc).strip(chr(34) + chr(39))}") from None
+    return dict(table)
 
 
 def _rule_lines(text: str) -> list[int]:
@@ -113,8 +159,13 @@ def _where(source: str, i: int, table: Mapping, lines: list[int]) -> str:
 def _rule_from_table(table: Any, where: str) -> Rule | None:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: a rule must be a table of keys")
-    if table.get("enabled", True) is False:
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: enabled must be true or false (no quotes); got {enabled!r}")
+    if not enabled:
         return None
+    if "variable" in table and "parameter" in table:
+        raise ConfigError(f"{where}: give variable or parameter (its older name), not both")
     if "method" not in table:
         raise ConfigError(f"{where}: missing 'method' (see `aquaflag methods` for the names)")
     params = {k: _from_toml(v) for k, v in table.items() if k not in SELECTOR_KEYS}
@@ -127,7 +178,7 @@ def _rule_from_table(table: Any, where: str) -> Rule | None:
         columns=_strings(table, "columns", where),
         severity=table.get("severity"),
         label=name,
-        parameters=_strings(table, "parameter", where),
+        variables=_strings(table, "variable" if "variable" in table else "parameter", where),
         stations=_strings(table, "station", where),
     )
 
@@ -160,7 +211,7 @@ def rules_to_toml(rules: Sequence[Rule]) -> str:
         out.append(f"method = {_toml_value(rule.method)}")
         if rule.severity:
             out.append(f"severity = {_toml_value(rule.severity)}")
-        for key, value in (("columns", rule.columns), ("parameter", rule.parameters),
+        for key, value in (("columns", rule.columns), ("variable", rule.variables),
                            ("station", rule.stations)):
             if value is not None:
                 out.append(f"{key} = {_toml_value(list(value))}")
@@ -221,31 +272,43 @@ def template_text(name: str) -> str:
 
 def starter(data, *, source: str = "DATA", template: str | None = None) -> str:
     """A commented starter configuration for ``data``: a shipped template and a header
-    listing what aquaflag recognised in each column name.
+    listing what aquaflag recognised in each column, with a ``[columns]`` stub for the
+    columns it did not recognise.
 
-    ``template`` is "weekly" or "sensor"; by default chosen from the data's time step
-    (sensor when the median step is under a day).
+    ``data`` is a frame as :func:`aquaflag.read` returns it. ``template`` is "weekly"
+    or "sensor"; by default chosen from the data's time step (sensor when the median
+    step is under a day).
     """
     import pandas as pd
 
-    from .engine import prepare_frame
-    from .parameters import parameter_of, parse_column
-
-    frame, _, _ = prepare_frame(data)
+    if not isinstance(data, pd.DataFrame):
+        raise ConfigError("starter needs a DataFrame (e.g. from aquaflag.read)")
     step = None
-    if isinstance(frame.index, pd.DatetimeIndex) and len(frame.index) > 1:
-        step = pd.Series(frame.index).diff().median()
+    if isinstance(data.index, pd.DatetimeIndex) and len(data.index) > 1:
+        step = pd.Series(data.index).diff().median()
     if template is None:
         template = "sensor" if step is not None and step < pd.Timedelta("1D") else "weekly"
-    lines = []
-    for col in frame.columns:
-        param = parameter_of(str(col))
-        name, station = parse_column(str(col))
-        what = param.key if param else "unknown parameter (gross_range needs lower/upper)"
-        lines.append(f"#   {col}: {what}" + (f", station {station}" if station else ""))
+    lines, unknown = [], []
+    for col, info in series_of(data).items():
+        if info.variable is None:
+            unknown.append(col)
+            what = "unknown variable: say what it measures in [columns] below"
+        else:
+            what = info.variable.key + (f" ({info.unit})" if info.unit else "")
+        lines.append(f"#   {col}: {what}" + (f", station {info.station}" if info.station else ""))
     header = _HEADER.format(
-        source=source, n_rows=len(frame), n_cols=len(frame.columns),
+        source=source, n_rows=len(data), n_cols=len(data.columns),
         step=str(step) if step is not None else "unknown", kind=template,
         columns="\n".join(lines),
     )
+    if unknown:
+        keys = ", ".join(v.key for v in VARIABLES)
+        header += ("\n# Columns aquaflag did not recognise are checked only by rules without a "
+                   "variable selector.\n# Say what they measure (variables: " + keys + "):\n"
+                   "# [columns]\n" + "".join(f"# {_toml_key(c)} = \"\"\n" for c in unknown))
     return header + "\n" + template_text(template)
+
+
+def _toml_key(name: str) -> str:
+    """A TOML key: bare when it can be, else quoted."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_value(name)

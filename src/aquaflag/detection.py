@@ -82,6 +82,24 @@ class Detection:
                 state[name] = arr
         return (_rebuild, (state, self.method, self.params, self.stats, self.note))
 
+    def scattered(self, rows: np.ndarray, n: int) -> "Detection":
+        """This Detection, computed on ``values[rows]``, placed back on ``n`` rows.
+
+        Rows not in ``rows`` are not evaluated (mask False, score and bounds NaN).
+        """
+        def put(arr, fill, dtype):
+            out = np.full(n, fill, dtype=dtype)
+            out[rows] = arr
+            return out
+
+        return Detection(
+            mask=put(self.mask, False, bool), evaluated=put(self.evaluated, False, bool),
+            score=put(self.score, np.nan, np.float64), lower=put(self.lower, np.nan, np.float64),
+            upper=put(self.upper, np.nan, np.float64), method=self.method, params=self.params,
+            stats=self.stats, note=self.note,
+            grade=None if self.grade is None else put(self.grade, 0, np.uint8),
+        )
+
     @property
     def n_outliers(self) -> int:
         """Number of flagged points."""

@@ -84,7 +84,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, ParameterError
-from .parameters import is_date_name
+from .variables import is_date_name
 
 __all__ = ["read", "write", "ReadReport", "read_report"]
 

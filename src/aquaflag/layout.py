@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, ParameterError
-from .parameters import parse_column
+from .variables import parse_column
 
 __all__ = ["LONG_COLUMNS", "looks_long", "to_long", "to_wide", "read_long", "write_long", "series_name"]
 
@@ -75,7 +75,7 @@ def to_long(frame: pd.DataFrame, flags: pd.DataFrame | None = None) -> pd.DataFr
     """
     parts = []
     for col in frame.columns:
-        param, station = parse_column(str(col))
+        param, station, _ = parse_column(str(col))
         part = pd.DataFrame({
             "time": frame.index,
             "station": station or "",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .config import rules_to_toml
 from .errors import InputError
 from .result import Result
 
@@ -79,7 +80,7 @@ def write_outputs(result: Result, directory, *, plots: bool = True, progress=Non
     side_by_side(result).to_csv(paths["qc_data"], index_label=index_label, encoding="utf-8-sig")
     paths["config"].write_text(
         "# aquaflag rules as run; reproduce with: aquaflag run -c config.toml DATA\n\n"
-        + result.config_toml, encoding="utf-8")
+        + rules_to_toml(result.rules), encoding="utf-8")
     if plots:
         from .plot import save_plots
 

@@ -157,18 +157,12 @@ def _x_values(index: pd.Index) -> tuple[Any, bool, Any]:
 
 def _labels_on(result: "Result", column: Any) -> list[str]:
     """Labels of the rules that ran on ``column``, in rule order."""
-    return [lab for lab in result.methods if (column, lab) in result.detections]
+    return result.labels_on(column)
 
 
-def _unit(column: Any) -> str | None:
-    try:
-        from .datasets import unit_of
-    except Exception:  # the helper may be absent (older installs)
-        return None
-    try:
-        return unit_of(str(column))
-    except Exception:
-        return None
+def _unit(result: "Result", column: Any) -> str | None:
+    info = result.series.get(str(column))
+    return None if info is None else (info.unit or None)
 
 
 def _finite_or_nan(arr: np.ndarray) -> np.ndarray:
@@ -226,7 +220,7 @@ def _draw(
     else:
         name = result.data.index.name
         ax.set_xlabel(str(name) if name is not None else "index", **_font_kw(name))
-    unit = _unit(column)
+    unit = _unit(result, column)
     if unit:
         ax.set_ylabel(unit, **_font_kw(unit))
     ax.grid(True, linewidth=0.4, alpha=0.4)
@@ -333,7 +327,7 @@ def _grid_shape(n: int) -> tuple[int, int]:
     return -(-n // 2), 2
 
 
-def plot_methods(
+def plot_rules(
     result: "Result",
     column: Any,
     methods: Sequence[str] | None = None,
@@ -343,7 +337,7 @@ def plot_methods(
     Parameters
     ----------
     result : Result
-        What :func:`aquaflag.detect` returned, e.g. with ``method="all"``.
+        What :func:`aquaflag.detect` returned, e.g. with ``method="seed"``.
     column : str
         An evaluated column of ``result``.
     methods : list of str, optional
@@ -363,7 +357,7 @@ def plot_methods(
     --------
     >>> import numpy as np, pandas as pd, aquaflag
     >>> s = pd.Series(np.r_[np.linspace(7, 8, 30), 12.0], name="pH")
-    >>> fig = plot_methods(aquaflag.detect(s, method="all"), "pH")
+    >>> fig = plot_methods(aquaflag.detect(s, method="seed"), "pH")
     >>> len(fig.axes)
     4
     """
@@ -515,3 +509,7 @@ def save_plots(
         if progress is not None:
             progress(column)
     return paths
+
+
+#: Older name of :func:`plot_rules`.
+plot_methods = plot_rules

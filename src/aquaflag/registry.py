@@ -13,22 +13,28 @@ import functools
 import inspect
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import ParameterError, did_you_mean
+from .variables import SeriesInfo, describe as describe_series
+from .windows import WindowError, parse_window
+from .windows import describe as describe_windows
 
 __all__ = [
     "Interval",
     "Options",
     "Boolean",
     "Text",
+    "NumberList",
+    "WindowSpan",
     "Param",
     "MethodSpec",
     "register",
     "get",
     "names",
     "specs",
+    "CONTEXT",
 ]
 
 
@@ -191,6 +197,73 @@ class Text(Constraint):
 
 
 @dataclass(frozen=True)
+class NumberList(Constraint):
+    """A non-empty list of real numbers (a single number is taken as a list of one)."""
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = (value,)
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            if not hasattr(value, "__array__"):
+                raise ValueError(f"must be {self.describe()}")
+        out = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(float(v)):
+                raise ValueError(f"must be {self.describe()}")
+            out.append(float(v))
+        if not out:
+            raise ValueError(f"must be {self.describe()}")
+        return tuple(out)
+
+    def describe(self) -> str:
+        return "a non-empty list of numbers, e.g. [-9999, -999]"
+
+    def bad_values(self) -> list[Any]:
+        return ["text", [], [1.0, "x"], [float("nan")], None]
+
+    def example(self) -> Any:
+        return (-9999.0,)
+
+
+@dataclass(frozen=True)
+class WindowSpan(Constraint):
+    """A window in the one window grammar (:mod:`aquaflag.windows`).
+
+    Parameters
+    ----------
+    min_count : int
+        The fewest points a count window may have.
+    allow_count, allow_time : bool
+        Whether a number of points / a fixed time span is accepted.
+    """
+
+    min_count: int = 1
+    allow_count: bool = True
+    allow_time: bool = True
+
+    def check(self, value: Any) -> Any:
+        try:
+            window = parse_window(value, allow_count=self.allow_count,
+                                  allow_time=self.allow_time, min_count=self.min_count)
+        except WindowError as exc:
+            raise ValueError(str(exc)) from None
+        return window.count if window.count is not None else window.text
+
+    def describe(self) -> str:
+        return describe_windows(allow_count=self.allow_count, allow_time=self.allow_time,
+                                min_count=self.min_count)
+
+    def bad_values(self) -> list[Any]:
+        bad: list[Any] = ["two hours", "1MS", "1M", 3.5j, 2.5, "0h"]
+        if self.allow_count:
+            bad.append(self.min_count - 1)
+        return bad
+
+    def example(self) -> Any:
+        return "2h" if self.allow_time else max(self.min_count, 3)
+
+
+@dataclass(frozen=True)
 class Param:
     """One declared parameter of a method."""
 
@@ -243,15 +316,21 @@ class MethodSpec:
             out[pname] = p.check(self.name, params[pname]) if pname in params else p.default
         return out
 
-    def __call__(self, values, *, times=None, column=None, siblings=None, **params):
+    def __call__(self, values, *, times=None, series=None, siblings=None, **params):
         """Validate ``params`` and run the method on one series.
 
-        The context arguments (``times``: datetime64 array; ``column``: the
-        series name; ``siblings``: other series of the same parameter) are
-        passed on to methods that accept them and ignored by the others.
+        The context arguments (``times``: datetime64 array; ``series``: what
+        the series measures, a :class:`~aquaflag.variables.SeriesInfo` or a
+        column name to read it from; ``siblings``: the same variable at other
+        stations) are passed on to methods that accept them and ignored by
+        the others.
         """
         kwargs = self.validate(params)
-        given = {"times": times, "column": column, "siblings": siblings}
+        if isinstance(series, str):
+            series = describe_series([series])[series]
+        elif series is not None and not isinstance(series, SeriesInfo):
+            raise ParameterError(f"series must be a column name or a SeriesInfo; got {series!r}")
+        given = {"times": times, "series": series, "siblings": siblings}
         kwargs.update({k: given[k] for k in self.context})
         return self.func(values, **kwargs)
 
@@ -259,8 +338,8 @@ class MethodSpec:
 _REGISTRY: dict[str, MethodSpec] = {}
 
 #: Keyword arguments a method may accept besides its parameters: data context
-#: the engine supplies (timestamps, the series name, sibling series).
-CONTEXT = ("times", "column", "siblings")
+#: the engine supplies (timestamps, what the series measures, sibling series).
+CONTEXT = ("times", "series", "siblings")
 
 
 def register(
@@ -319,13 +398,12 @@ def register(
     return decorate
 
 
-def _load() -> None:
-    from . import methods  # noqa: F401  (importing registers the methods)
-
-
 def get(name: str) -> MethodSpec:
-    """Return the registered method ``name``; suggest close names when unknown."""
-    _load()
+    """Return the registered method ``name``; suggest close names when unknown.
+
+    Methods register themselves when :mod:`aquaflag.methods` is imported (``import
+    aquaflag`` does it).
+    """
     if not isinstance(name, str):
         raise ParameterError(f"method must be a method name (a string); got {name!r}")
     key = name.strip().lower().replace("-", "_")
@@ -340,13 +418,11 @@ def get(name: str) -> MethodSpec:
 
 def names(family: str | None = None) -> list[str]:
     """Names of the registered methods, in registration order."""
-    _load()
     return [n for n, s in _REGISTRY.items() if family is None or s.family == family]
 
 
 def specs() -> list[MethodSpec]:
     """All registered methods."""
-    _load()
     return list(_REGISTRY.values())
 
 

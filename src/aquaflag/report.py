@@ -47,7 +47,9 @@ import pandas as pd
 
 from .errors import InputError, ParameterError
 from .flags import Flag, severity_flag
-from .result import _extreme, format_params
+from ._version import __version__
+from .config import rules_to_toml
+from .result import extreme
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import Result
@@ -293,7 +295,7 @@ def write_report(
     --------
     >>> import aquaflag
     >>> from aquaflag.datasets import demo
-    >>> res = aquaflag.detect(demo(), method="all")
+    >>> res = aquaflag.detect(demo(), method="seed")
     >>> page = write_report(res)
     >>> page.startswith("<!DOCTYPE html>") and page.count("<div class=\\"chart\\" id=\\"chart-") == 12
     True
@@ -313,6 +315,19 @@ def write_report(
     except OSError as exc:
         raise InputError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     return out
+
+
+def show_report(result: "Result", *, lang: str = "en", title: str | None = None,
+                **kwargs: Any) -> Any:
+    """The report for display: in Jupyter it shows inline (an ``IPython.display.HTML``
+    object); elsewhere the HTML text is returned. Arguments as for :func:`write_report`.
+    """
+    out = write_report(result, None, lang=lang, title=title, **kwargs)
+    try:
+        from IPython.display import HTML
+    except ImportError:
+        return out
+    return HTML(out)
 
 
 def summary_html(result: "Result", *, lang: str = "en") -> str:
@@ -352,8 +367,8 @@ def summary_html(result: "Result", *, lang: str = "en") -> str:
             f"{esc(t['n_flagged'].format(n=_num(flagged_cells)))}")
     cells = []
     for col, rule, det in rows[:MAX_SUMMARY_ROWS]:
-        lo = _extreme(det.lower, np.min)
-        hi = _extreme(det.upper, np.max)
+        lo = extreme(det.lower, np.min)
+        hi = extreme(det.upper, np.max)
         cls = ' style="color:#d62728;font-weight:bold"' if det.n_outliers else ""
         note = f' title="{esc(det.note)}"' if det.note else ""
         cells.append(
@@ -483,15 +498,13 @@ def _downsample(x: np.ndarray, y: np.ndarray, n_out: int) -> np.ndarray:
 
 def config_toml(result: "Result") -> str:
     """The rules of ``result`` as a QC configuration (see :mod:`aquaflag.config`), with a header."""
-    from . import __version__
-
     lines = [f"# aquaflag {__version__}: the rules of this run",
              f"# generated {_dt.datetime.now().astimezone().isoformat(timespec='seconds')}"]
     src = getattr(result.source, "path", None) if result.source is not None else None
     if src:
         lines.append(f"# input file: {json.dumps(str(src), ensure_ascii=False)}")
     lines.append(f"# reproduce: aquaflag run -c THIS_FILE {json.dumps(str(src or 'DATA'), ensure_ascii=False)}")
-    return "\n".join(lines) + "\n\n" + result.config_toml
+    return "\n".join(lines) + "\n\n" + rules_to_toml(result.rules)
 
 
 # ============================================================================ the page
@@ -571,8 +584,6 @@ class _Axis:
 class _Page:
     def __init__(self, result: "Result", *, lang: str, title: str | None,
                  config_text: str | None, max_points: int) -> None:
-        from . import __version__
-
         self.r = result
         self.lang = lang
         self.t = STRINGS[lang]
@@ -685,15 +696,9 @@ class _Page:
         pad = 0.06 * ((hi - lo) or span)
         return [lo - pad, hi + pad]
 
-    @staticmethod
-    def _unit(col: Any) -> str:
-        try:
-            from .parameters import unit_of
-
-            u = unit_of(str(col))
-        except Exception:  # noqa: BLE001 - a unit is a nicety
-            u = None
-        return u or ""
+    def _unit(self, col: Any) -> str:
+        info = self.r.series.get(str(col))
+        return (info.unit or "") if info is not None else ""
 
     def heat_payload(self) -> dict[str, Any] | None:
         wall = self.axis.wall
@@ -848,7 +853,7 @@ class _Page:
                    f'<th>{esc(t["parameters"])}</th><th>{esc(t["severity"])}</th>'
                    f'<th>{esc(t["applies_to"])}</th></tr></thead><tbody>')
         for r in self.r.rules:
-            params = format_params(r.method, dict(r.params or {}))  # non-default ones
+            params = r.params_text()  # non-default ones
             cols = r.selection() or t["all_columns"]
             sev = str(r.severity)
             out.append(f"<tr><td>{esc(str(r.label))}</td><td>{esc(str(r.method))}</td>"
@@ -915,8 +920,8 @@ class _Page:
             rows.append(
                 f"<tr><td>{esc(str(col))}</td><td>{esc(str(rule.label))}</td>"
                 f'<td class="num">{_num(det.n_evaluated)}</td><td class="num">{_num(det.n_outliers)}</td>'
-                f'<td class="num">{esc(_fmt(_extreme(det.lower, np.min)))}</td>'
-                f'<td class="num">{esc(_fmt(_extreme(det.upper, np.max)))}</td>'
+                f'<td class="num">{esc(_fmt(extreme(det.lower, np.min)))}</td>'
+                f'<td class="num">{esc(_fmt(extreme(det.upper, np.max)))}</td>'
                 f"<td>{esc(det.note)}</td></tr>"
             )
         return ('<table class="grid"><thead><tr>'

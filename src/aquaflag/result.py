@@ -4,7 +4,9 @@ A :class:`Result` holds the untouched evaluated input, one
 :class:`~aquaflag.detection.Detection` per (column, rule) — the provenance:
 which rule, with which parameters, flagged what — and derives every view
 from them: the outlier mask, the QARTOD flag table, the tidy table of
-outliers, the per-column summary, cleaned data, plots and reports. It never
+outliers, the per-column summary and cleaned data. Plots and reports read a
+Result (:mod:`aquaflag.plot`, :mod:`aquaflag.report`); a Result knows nothing
+of them, nor of the engine that made it. It never
 modifies the input; views are computed on request (the mask and flag arrays once,
 then cached: a Result is not meant to be changed after it is made).
 """
@@ -12,21 +14,36 @@ then cached: a Result is not meant to be changed after it is made).
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .cleaning import interpolate_gaps
 from .detection import Detection
 from .errors import InputError, ParameterError, did_you_mean
 from .flags import Flag, combine, severity_flag
+from .variables import SeriesInfo, describe
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Rule
+__all__ = ["Result", "OUTLIER_COLUMNS", "SUMMARY_COLUMNS", "RuleLike", "extreme"]
 
-__all__ = ["Result"]
 
-OUTLIER_COLUMNS = ["column", "time", "value", "method", "score", "lower", "upper"]
+class RuleLike(Protocol):
+    """What a Result needs of a rule (:class:`aquaflag.rules.Rule` is one)."""
+
+    method: str
+    label: str
+    severity: str | None
+    params: Mapping[str, Any]
+
+    def params_text(self, params: Mapping[str, Any] | None = None) -> str: ...
+
+
+#: Columns of :attr:`Result.summary` (before the reader's per-column counts).
+SUMMARY_COLUMNS = ["column", "rule", "method", "n", "missing", "evaluated", "outliers", "lower",
+                   "upper", "parameters", "note"]
+#: Columns of :attr:`Result.outliers`.
+OUTLIER_COLUMNS = ["column", "time", "value", "rule", "method", "score", "lower", "upper"]
 
 
 class Result:
@@ -40,6 +57,9 @@ class Result:
         The rules applied, in order; ``rule.label`` names each in the tables.
     detections : dict
         ``(column, label) -> Detection``.
+    series : dict
+        ``column -> SeriesInfo``: what each series measures (variable,
+        station, unit), as the engine resolved it.
     skipped : dict
         Columns of the input that were not evaluated, with the reason.
     notes : list of str
@@ -54,9 +74,10 @@ class Result:
     def __init__(
         self,
         data: pd.DataFrame,
-        rules: list["Rule"],
+        rules: Sequence[RuleLike],
         detections: dict[tuple[str, str], Detection],
         *,
+        series: Mapping[str, SeriesInfo] | None = None,
         skipped: dict[str, str] | None = None,
         notes: list[str] | None = None,
         source: Any = None,
@@ -65,6 +86,7 @@ class Result:
         self.data = data
         self.rules = list(rules)
         self.detections = detections
+        self.series = dict(series) if series is not None else describe(data.columns)
         self.skipped = dict(skipped or {})
         self.notes = list(notes or [])
         self.prior_flags = prior_flags
@@ -77,32 +99,49 @@ class Result:
         return list(self.data.columns)
 
     @property
-    def methods(self) -> list[str]:
+    def labels(self) -> list[str]:
         """The rule labels (method names for :func:`aquaflag.detect`), in order."""
         return [r.label for r in self.rules]
 
-    def detection(self, column: str, method: str | None = None) -> Detection:
+    def rule(self, label: str) -> RuleLike:
+        """The rule named ``label``."""
+        for r in self.rules:
+            if r.label == label:
+                return r
+        raise ParameterError(f"no rule {label!r}; rules: {', '.join(self.labels)}")
+
+    @property
+    def unchecked(self) -> list[str]:
+        """Evaluated columns that no rule selected: not checked at all."""
+        judged = {col for col, _ in self.detections}
+        return [c for c in self.columns if c not in judged]
+
+    def detection(self, column: str, rule: str | None = None) -> Detection:
         """The Detection of one rule on one column.
 
-        ``method`` may be omitted when a single rule applies to the column.
+        ``rule`` (a rule label) may be omitted when a single rule applies to the column.
         """
         self._check_column(column)
-        labels = [lab for (col, lab) in self.detections if col == column]
+        labels = self.labels_on(column)
         if not labels:
-            raise ParameterError(f"no rule selected column {column!r}; rules: {', '.join(self.methods)}")
-        if method is None:
+            raise ParameterError(f"no rule selected column {column!r}; rules: {', '.join(self.labels)}")
+        if rule is None:
             if len(labels) != 1:
                 raise ParameterError(
                     f"column {column!r} has {len(labels)} rules ({', '.join(labels)}); "
-                    "name one with method="
+                    "name one with rule="
                 )
-            method = labels[0]
+            rule = labels[0]
         try:
-            return self.detections[(column, method)]
+            return self.detections[(column, rule)]
         except KeyError:
             raise ParameterError(
-                f"no rule {method!r} on column {column!r}; rules there: {', '.join(labels)}"
+                f"no rule {rule!r} on column {column!r}; rules there: {', '.join(labels)}"
             ) from None
+
+    def labels_on(self, column: str) -> list[str]:
+        """The labels of the rules that judged ``column``, in rule order."""
+        return [lab for lab in self.labels if (column, lab) in self.detections]
 
     def _check_column(self, column: str) -> None:
         if column not in self.data.columns:
@@ -133,13 +172,12 @@ class Result:
             out[:, pos[col]] |= det.mask
         return out
 
-    def mask_of(self, method: str) -> pd.DataFrame:
-        """Bool frame like :attr:`data`: True where rule ``method`` flagged the value."""
-        if method not in self.methods:
-            raise ParameterError(f"no rule {method!r}; rules: {', '.join(self.methods)}")
+    def mask_of(self, rule: str) -> pd.DataFrame:
+        """Bool frame like :attr:`data`: True where the rule labelled ``rule`` flagged the value."""
+        self.rule(rule)
         out = np.zeros(self.data.shape, dtype=bool)
         for j, col in enumerate(self.columns):
-            det = self.detections.get((col, method))
+            det = self.detections.get((col, rule))
             if det is not None:
                 out[:, j] = det.mask
         return pd.DataFrame(out, index=self.data.index, columns=self.data.columns)
@@ -179,8 +217,9 @@ class Result:
     def outliers(self) -> pd.DataFrame:
         """Tidy table, one row per (column, time, rule) flag.
 
-        Columns: ``column, time, value, method, score, lower, upper``, sorted
-        by column (input order), time, then rule order.
+        Columns: ``column, time, value, rule, method, score, lower, upper``
+        (``rule`` is the rule's label, ``method`` the method it applies),
+        sorted by column (input order), time, then rule order.
         """
         parts = []
         times = self.data.index
@@ -192,7 +231,8 @@ class Result:
                 "column": col,
                 "time": times[idx],
                 "value": self.data[col].to_numpy(dtype=np.float64, na_value=np.nan)[idx],
-                "method": rule.label,
+                "rule": rule.label,
+                "method": rule.method,
                 "score": det.score[idx],
                 "lower": det.lower[idx],
                 "upper": det.upper[idx],
@@ -200,7 +240,7 @@ class Result:
             }))
         if not parts:
             empty = pd.DataFrame({c: pd.Series(dtype=float) for c in OUTLIER_COLUMNS})
-            empty = empty.astype({"column": object, "method": object})
+            empty = empty.astype({"column": object, "rule": object, "method": object})
             empty["time"] = pd.Series(times[:0])
             return empty
         table = pd.concat(parts, ignore_index=True)
@@ -217,11 +257,9 @@ class Result:
         method, parameters, flag, score, lower, upper`` (``flag`` is the
         QARTOD code the rule gave the value: 3 suspect, 4 fail).
         """
-        table = self.outliers.rename(columns={"method": "rule"})
+        table = self.outliers
         rules = {r.label: r for r in self.rules}
-        table.insert(4, "method", table["rule"].map(lambda lab: rules[lab].method))
-        table.insert(5, "parameters", table["rule"].map(
-            lambda lab: format_params(rules[lab].method, rules[lab].params)))
+        table.insert(5, "parameters", table["rule"].map(lambda lab: rules[lab].params_text()))
         flag = [
             int(det.grade[i]) if det.grade is not None else int(severity_flag(rules[lab].severity))
             for lab, det, i in self._flag_positions()
@@ -243,6 +281,10 @@ class Result:
     def summary(self) -> pd.DataFrame:
         """One row per (column, rule): n, missing, evaluated, outliers, bounds, parameters, note.
 
+        Columns: ``column, rule, method, n, missing, evaluated, outliers, lower,
+        upper, parameters, note``; a column no rule selected has one row with
+        ``rule`` empty and the note "not checked by any rule".
+
         ``lower``/``upper`` are the bounds when one pair applies to the whole
         series; for windowed or seasonal rules they are the smallest lower and
         the largest upper bound used. When the data came from
@@ -255,20 +297,29 @@ class Result:
             values = self.data[col]
             row = {
                 "column": col,
-                "method": rule.label,
+                "rule": rule.label,
+                "method": rule.method,
                 "n": len(values),
                 "missing": int(values.isna().sum()),
                 "evaluated": det.n_evaluated,
                 "outliers": det.n_outliers,
-                "lower": _extreme(det.lower, np.min),
-                "upper": _extreme(det.upper, np.max),
-                "parameters": format_params(rule.method, det.params),
+                "lower": extreme(det.lower, np.min),
+                "upper": extreme(det.upper, np.max),
+                "parameters": rule.params_text(det.params),
                 "note": det.note,
             }
-            counts = self._source_counts(col)
-            row.update(counts)
+            row.update(self._source_counts(col))
             rows.append(row)
-        return pd.DataFrame(rows)
+        for col in self.unchecked:
+            values = self.data[col]
+            rows.append({"column": col, "rule": "", "method": "", "n": len(values),
+                         "missing": int(values.isna().sum()), "evaluated": 0, "outliers": 0,
+                         "lower": np.nan, "upper": np.nan, "parameters": "",
+                         "note": "not checked by any rule (no rule selects this series)",
+                         **self._source_counts(col)})
+        order = {c: i for i, c in enumerate(self.columns)}
+        rows.sort(key=lambda r: order[r["column"]])  # stable: rule order within a column
+        return pd.DataFrame(rows, columns=SUMMARY_COLUMNS if not rows else None)
 
     def _source_counts(self, column: str) -> dict[str, int]:
         if self.source is None or not hasattr(self.source, "counts"):
@@ -309,72 +360,25 @@ class Result:
         flagged = self.flags.isin([int(f) for f in (Flag.SUSPECT, Flag.FAIL) if f.rank >= worst.rank])
         out = out.mask(flagged)
         if policy == "interpolate":
-            from .cleaning import interpolate_gaps
-
             out = interpolate_gaps(out, flagged, limit=limit)
         return out
 
-    @property
-    def config_toml(self) -> str:
-        """The rules of this run as a TOML configuration (every parameter written out)."""
-        from .config import rules_to_toml
-
-        return rules_to_toml(self.rules)
-
-    # -------------------------------------------------------------- rendering
-    def plot(self, column: str, method: str | None = None, **kwargs):
-        """Figure of one column with its outliers in red; see :func:`aquaflag.plot.plot_column`."""
-        from .plot import plot_column
-
-        return plot_column(self, column, method=method, **kwargs)
-
-    def plot_methods(self, column: str, **kwargs):
-        """2 × 2 figure comparing the methods on one column; see :func:`aquaflag.plot.plot_methods`."""
-        from .plot import plot_methods
-
-        return plot_methods(self, column, **kwargs)
-
-    def report(self, path=None, *, lang: str = "en", title: str | None = None, **kwargs):
-        """Write the self-contained interactive HTML report; see :func:`aquaflag.report.write_report`.
-
-        With ``path=None`` the report is returned for display: in Jupyter it
-        shows inline (an ``IPython.display.HTML`` object), elsewhere the HTML text.
-        """
-        from .report import write_report
-
-        out = write_report(self, path, lang=lang, title=title, **kwargs)
-        if path is None:
-            try:
-                from IPython.display import HTML
-            except ImportError:
-                return out
-            return HTML(out)
-        return out
-
     def _repr_html_(self) -> str:
-        from .report import summary_html
-
-        return summary_html(self)
+        counts = self.summary.pivot_table(index="column", columns="rule", values="outliers",
+                                          aggfunc="sum", sort=False) if len(self.detections) else None
+        head = (f"<p><b>aquaflag.Result</b>: {len(self.columns)} column(s) &times; "
+                f"{len(self.data)} rows; {int(self._mask_array.sum())} value(s) flagged "
+                "(outliers per column and rule below; <code>aquaflag.report(result)</code> "
+                "shows the interactive report)</p>")
+        return head + ("" if counts is None else counts.to_html(na_rep="-"))
 
     def __repr__(self) -> str:
-        n_out = int(self.mask.to_numpy().sum())
+        n_out = int(self._mask_array.sum())
         return (f"<aquaflag.Result: {len(self.columns)} column(s) x {len(self.data)} rows, "
-                f"rules {', '.join(self.methods)}; {n_out} value(s) flagged>")
+                f"rules {', '.join(self.labels)}; {n_out} value(s) flagged>")
 
 
-def _extreme(arr: np.ndarray, pick) -> float:
+def extreme(arr: np.ndarray, pick) -> float:
     """``pick`` (np.min or np.max) of the non-NaN bounds; NaN when there are none."""
     finite = arr[~np.isnan(arr)]
     return float(pick(finite)) if finite.size else float("nan")
-
-
-def format_params(method: str, params: dict[str, Any]) -> str:
-    """``"threshold=3.0, window=96"``: the first parameter and every one not at its default."""
-    from . import registry
-
-    declared = registry.get(method).params
-    shown = [
-        f"{k}={v}" for i, (k, v) in enumerate(params.items())
-        if i == 0 or k not in declared or v != declared[k].default
-    ]
-    return ", ".join(shown)

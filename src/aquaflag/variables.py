@@ -153,7 +153,7 @@ _ALIASES_LONGEST_FIRST = sorted(_BY_NAME, key=len, reverse=True)
 
 #: Texts in parentheses that are units, not stations (compared after _norm).
 _UNIT_WORDS = frozenset(_norm(u) for u in (
-    "°C", "℃", "degC", "deg C", "C", "°F", "F", "K", "mg/L", "mg/l", "mgL", "ppm", "ppb", "µg/L",
+    "°C", "℃", "degC", "deg C", "°F", "degF", "mg/L", "mg/l", "mgL", "ppm", "ppb", "µg/L",
     "ug/L", "ug/l", "µg/l", "mg/m3", "mg/m³", "µS/cm", "uS/cm", "us/cm", "mS/cm", "ms/cm", "S/m",
     "mS/m", "NTU", "FNU", "FTU", "JTU", "%", "% sat", "%sat", "percent", "m", "cm", "mm", "ft",
     "mV", "psu", "PSU", "ppt", "‰", "pH", "pH units", "-", "RFU", "cells/mL", "cells/ml",
@@ -189,9 +189,11 @@ def parse_column(column: str) -> tuple[str, str | None, str | None]:
         if match is None:
             break
         inner = match.group("inner").strip()
-        if unit is None and _norm(inner) in _UNIT_WORDS:
+        if not inner or inner == "-":  # "pH()", "pH(-)": nothing said
+            pass
+        elif unit is None and _norm(inner) in _UNIT_WORDS:
             unit = inner
-        elif station is None and unit is None and inner:
+        elif station is None and unit is None:
             station = inner
         else:
             break
@@ -236,8 +238,7 @@ _UNIT_CONVERSIONS = {
     ("µS/cm", "us/cm"): (1.0, 0.0), ("µS/cm", "µs/cm"): (1.0, 0.0),
     ("µS/cm", "ms/cm"): (1e-3, 0.0), ("µS/cm", "s/m"): (1e-4, 0.0), ("µS/cm", "ms/m"): (0.1, 0.0),
     ("°C", "℃"): (1.0, 0.0), ("°C", "degc"): (1.0, 0.0), ("°C", "deg c"): (1.0, 0.0),
-    ("°C", "c"): (1.0, 0.0), ("°C", "°f"): (1.8, 32.0), ("°C", "f"): (1.8, 32.0),
-    ("°C", "k"): (1.0, 273.15),
+    ("°C", "°f"): (1.8, 32.0), ("°C", "degf"): (1.8, 32.0),
     ("mg/L", "ppm"): (1.0, 0.0), ("mg/L", "µg/l"): (1000.0, 0.0), ("mg/L", "ug/l"): (1000.0, 0.0),
     ("mg/m³", "µg/l"): (1.0, 0.0), ("mg/m³", "ug/l"): (1.0, 0.0), ("mg/m³", "mg/m3"): (1.0, 0.0),
     ("mg/m³", "mg/l"): (1e-3, 0.0),

@@ -30,7 +30,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Window", "parse_window", "WindowError", "USAGE"]
+__all__ = ["Window", "parse_window", "WindowError", "USAGE", "describe"]
 
 #: How a window may be written, for messages.
 USAGE = "a number of points or a fixed time span like '30min', '6h' or '30D'"
@@ -99,9 +99,10 @@ def parse_window(value: Any, *, allow_count: bool = True, allow_time: bool = Tru
     """
     if isinstance(value, Window):
         if (value.is_time and not allow_time) or (not value.is_time and not allow_count):
-            raise WindowError(_usage(allow_count, allow_time, min_count))
+            raise WindowError("must be " + describe(allow_count=allow_count, allow_time=allow_time,
+                                                    min_count=min_count))
         return value
-    usage = _usage(allow_count, allow_time, min_count)
+    usage = "must be " + describe(allow_count=allow_count, allow_time=allow_time, min_count=min_count)
     if isinstance(value, bool) or value is None:
         raise WindowError(usage)
     if isinstance(value, numbers.Real):
@@ -116,15 +117,20 @@ def parse_window(value: Any, *, allow_count: bool = True, allow_time: bool = Tru
     return Window(count=None, span_ns=_span_ns(text, usage), text=text)
 
 
-def _usage(allow_count: bool, allow_time: bool, min_count: int) -> str:
+def describe(*, allow_count: bool = True, allow_time: bool = True, min_count: int = 1) -> str:
+    """The accepted windows in words ("a number of points or a fixed time span like ...").
+
+    Examples
+    --------
+    >>> describe(min_count=3)
+    "a number of points (>= 3) or a fixed time span like '30min', '6h' or '30D'"
+    """
     if allow_count and allow_time:
-        head = USAGE if min_count <= 1 else USAGE.replace(
+        return USAGE if min_count <= 1 else USAGE.replace(
             "a number of points", f"a number of points (>= {min_count})")
-    elif allow_time:
-        head = "a fixed time span like '30min', '6h' or '30D'"
-    else:
-        head = f"a whole number of points >= {min_count}"
-    return f"must be {head}"
+    if allow_time:
+        return "a fixed time span like '30min', '6h' or '30D'"
+    return f"a whole number of points >= {min_count}"
 
 
 def _count(value: numbers.Real, usage: str, allow_count: bool, min_count: int) -> Window:

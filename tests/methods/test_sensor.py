@@ -16,7 +16,8 @@ import aquaflag
 from aquaflag import Rule
 from aquaflag.errors import InputError, ParameterError
 from aquaflag.methods import flat_line, gross_range, nodata_codes, rate_of_change, spike
-from aquaflag.methods.sensor import flat_run_lengths, offset_ns, resolution
+from aquaflag.methods._common import resolution
+from aquaflag.methods.sensor import flat_run_lengths
 
 
 MAINSTREET = Path(__file__).resolve().parents[3] / "shared" / "data" / "lro" / "MainStreet2019.csv"
@@ -39,24 +40,8 @@ def regular(n, freq="15min"):
     return pd.date_range("2021-06-01", periods=n, freq=freq).to_numpy(dtype="datetime64[ns]")
 
 
-# --- offsets ---------------------------------------------------------------------
-
-@pytest.mark.parametrize("text, seconds", [
-    ("30min", 1800), ("2h", 7200), ("1D", 86400), ("15 min", 900), ("1h30min", 5400),
-    ("1W", 7 * 86400), ("2H", 7200),
-])
-def test_offset_ns(text, seconds):
-    assert offset_ns(text) == seconds * 10**9
-
-
-@pytest.mark.parametrize("text", ["1M", "1MS", "abc", "-1h", "0s", ""])
-def test_offset_ns_rejects(text):
-    with pytest.raises(ValueError, match="must be a fixed time offset"):
-        offset_ns(text)
-
-
 def test_bad_offset_rejected_by_name_at_validation():
-    with pytest.raises(ParameterError, match=r"^per of rate_of_change must be a fixed time offset"):
+    with pytest.raises(ParameterError, match=r"^per of rate_of_change must be a fixed time span"):
         Rule("rate_of_change", {"per": "1M"}).resolve()
     with pytest.raises(ParameterError, match=r"^window of flat_line must be"):
         Rule("flat_line", {"window": "two hours"}).resolve()
@@ -71,7 +56,7 @@ def test_resolution():
 
 def test_gross_range_default_span_from_column():
     x = np.array([7.0, -0.1, 14.0, 14.2, np.nan])
-    det = gross_range(x, column="pH(Mun-Ui)")
+    det = gross_range(x, series="pH(Mun-Ui)")
     assert det.mask.tolist() == [False, True, False, True, False]  # 14.0 on the bound: kept
     assert det.lower[0] == 0.0 and det.upper[0] == 14.0
     assert det.grade is None
@@ -79,30 +64,30 @@ def test_gross_range_default_span_from_column():
 
 
 def test_gross_range_do_has_lower_bound_zero():
-    det = gross_range([8.0, -0.5, 35.0], column="DO")
+    det = gross_range([8.0, -0.5, 35.0], series="DO")
     assert det.mask.nonzero()[0].tolist() == [1, 2]
 
 
 def test_gross_range_grades_suspect_and_fail():
     # fail span [0, 14], suspect span [6.5, 9.0]
     x = np.array([7.0, 6.0, 9.5, 15.0, -1.0, 9.0])
-    det = gross_range(x, column="pH", suspect_lower=6.5, suspect_upper=9.0)
+    det = gross_range(x, series="pH", suspect_lower=6.5, suspect_upper=9.0)
     assert det.mask.tolist() == [False, True, True, True, True, False]
     assert det.grade[det.mask].tolist() == [3, 3, 4, 4]
     assert det.lower[0] == 0.0 and det.upper[0] == 14.0  # bounds are the fail span
 
 
 def test_gross_range_explicit_bounds_override_default():
-    det = gross_range([5.0, 25.0, 31.0], column="Water Temperature(A)", upper=30.0)
+    det = gross_range([5.0, 25.0, 31.0], series="Water Temperature(A)", upper=30.0)
     assert det.mask.tolist() == [False, False, True]
     assert det.lower[0] == -5.0 and det.upper[0] == 30.0
 
 
 def test_gross_range_unknown_parameter_not_evaluated():
-    det = gross_range([1.0, 2.0, 1e9], column="Phosphate")
+    det = gross_range([1.0, 2.0, 1e9], series="Phosphate")
     assert not det.evaluated.any()
-    assert "unknown parameter for column 'Phosphate': give lower/upper" in det.note
-    det = gross_range([1.0, 2.0, 1e9], column="Phosphate", upper=100.0)
+    assert "unknown variable 'Phosphate' in column 'Phosphate': give lower/upper" in det.note
+    det = gross_range([1.0, 2.0, 1e9], series="Phosphate", upper=100.0)
     assert det.mask.tolist() == [False, False, True]
 
 
@@ -114,12 +99,12 @@ def test_gross_range_unknown_parameter_not_evaluated():
 ])
 def test_gross_range_inconsistent_spans(kw, bad):
     with pytest.raises(ParameterError, match=f"^{bad} of gross_range must be"):
-        gross_range([7.0], column="pH", **kw)
+        gross_range([7.0], series="pH", **kw)
 
 
 def test_gross_range_fail_flags_on_real_logger_errors(mainstreet):
     """MainStreet 2019 temp holds 7999 logger error values; gross_range fails them."""
-    det = gross_range(mainstreet["temp"].to_numpy(), column="temp")
+    det = gross_range(mainstreet["temp"].to_numpy(), series="temp")
     flagged = mainstreet["temp"].to_numpy()[det.mask]
     assert det.n_outliers > 0 and np.all((flagged > 45) | (flagged < -5))
     # the technicians removed every one of them from the corrected series

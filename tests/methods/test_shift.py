@@ -232,7 +232,7 @@ def test_through_a_config_rule_on_a_frame():
     do[100:200] += 2.0  # 25 h offset
     frame = pd.DataFrame({"Dissolved Oxygen": do, "pH": base(300) - 1.0}, index=idx)
     rule = Rule("level_shift", {"threshold": 5.0, "min_duration": "1D", "min_jump": 0.5},
-                parameters=("do",))
+                variables=("do",))
     res = aquaflag.run(frame, [rule])
     assert res.mask["Dissolved Oxygen"].to_numpy().nonzero()[0].tolist() == list(range(100, 200))
     assert not res.mask["pH"].any()
@@ -243,7 +243,7 @@ def test_mainstreet_do_calibration_offset():
     path = LRO / "MainStreet2019.csv"
     if not path.exists():
         pytest.skip(f"real data not available at {path}")
-    from aquaflag.lro import read_lro
+    from aquaflag.datasets.lro import read_lro
 
     values, labels = read_lro(path, variables=["do"])
     det = level_shift(values["do"].to_numpy(), threshold=10.0, min_jump=0.5, min_duration="1D",

@@ -17,8 +17,7 @@ import numpy as np
 from ..detection import Detection
 from ..errors import InputError
 from ..registry import Interval, register
-from .distribution import MAD_FACTOR
-from .sensor import robust_scale
+from ._common import MAD_FACTOR, robust_scale
 
 __all__ = ["cross_station"]
 

@@ -20,37 +20,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import rolling
 from ..errors import InputError, ParameterError
-from ..registry import Boolean, Constraint, Interval, Options, Param
-from ..stats import medcouple, medcouple_owned
+from ..kernels import rolling
+from ..kernels.stats import medcouple, medcouple_owned
+from ..registry import Boolean, Interval, Options, Param, WindowSpan
+from ._common import rolling_bounds
 
 __all__ = ["reference_stats", "CONTEXT_PARAMS", "describe_context"]
 
 
-class Window(Constraint):
-    """A number of points (int >= 1) or a positive time span such as ``"30D"``."""
-
-    def check(self, value):
-        try:
-            rolling.parse_window(value)
-        except ParameterError as exc:
-            raise ValueError(str(exc).split("; got")[0].replace("window ", "", 1)) from None
-        return int(value) if isinstance(value, (int, np.integer)) else value
-
-    def describe(self) -> str:
-        return "a number of points (>= 1) or a time span like '30D', '6h'"
-
-    def bad_values(self):
-        return [0, "soon", 2.5]
-
-    def example(self):
-        return 5
-
-
 #: Parameters every distribution test takes besides ``threshold``.
 CONTEXT_PARAMS = {
-    "window": Param("window", Window(), None, "rolling window: points or a time span", nullable=True),
+    "window": Param("window", WindowSpan(), None, "rolling window: points or a time span", nullable=True),
     "center": Param("center", Boolean(), True, "centred (True) or trailing (False) window"),
     "min_periods": Param("min_periods", Interval(int, 1, None), 3,
                          "fewest values a window or group needs to judge a value"),
@@ -77,7 +58,8 @@ def describe_context(window, by, doy_window) -> str:
 
 
 def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, center=True,
-                    min_periods=3, by=None, doy_window=15, times=None) -> dict[str, np.ndarray]:
+                    min_periods=3, by=None, doy_window=15, times=None,
+                    method: str = "reference_stats") -> dict[str, np.ndarray]:
     """Statistics of each value's reference set, one array of length n per statistic.
 
     Parameters
@@ -89,6 +71,10 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
         (non-NaN values in the reference set) is always returned.
     window, center, min_periods, by, doy_window, times
         See the module docstring. ``window`` and ``by`` are exclusive.
+        Values without a timestamp (NaT) are in no time window and no
+        season, and get ``count`` 0 (so they are not judged).
+    method : str
+        The calling method's name, for messages.
 
     Returns
     -------
@@ -102,7 +88,9 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
     if window is not None and by is not None:
         raise ParameterError("window and by are exclusive: judge against a rolling window or a season, not both")
     if window is not None:
-        starts, ends = rolling.window_bounds(n, window, times=times, center=center)
+        starts, ends, nat = rolling_bounds(window, n, times=times, center=center, method=method)
+        if nat is not None:  # no timestamp: in no window, and not judged (count 0 below)
+            x = np.where(nat, np.nan, x)
         out: dict[str, np.ndarray] = {}
         robust = [k for k in needed if k not in ("mean", "std")]
         if robust or not needed:
@@ -113,6 +101,8 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
         if "mean" in needed or "std" in needed:
             mean, std, count = rolling.rolling_mean_std(x, starts, ends, min_periods=min_periods)
             out.update(mean=mean, std=std, count=count)
+        if nat is not None:
+            out["count"] = np.where(nat, 0.0, out["count"])
         return out
     if by is None:  # one set of statistics for every value: scalars (0-d), broadcast by the rules
         st = _whole(x[~np.isnan(x)], needed)
@@ -168,23 +158,26 @@ def _whole(xf: np.ndarray, needed) -> dict[str, float]:
 
 
 def _groups(times: np.ndarray, by: str, doy_window: int):
-    """Yield (members, reference) boolean masks for each climatological group."""
+    """Yield (members, reference) boolean masks for each climatological group.
+
+    A value without a timestamp (NaT) belongs to no group: it is neither judged
+    nor part of any reference set.
+    """
     import pandas as pd
 
     idx = pd.DatetimeIndex(times)
-    if by == "month":
-        key = idx.month.to_numpy()
-        for g in np.unique(key):
-            members = key == g
+    valid = ~np.asarray(idx.isna())
+    if by == "doy":
+        key = np.where(valid, idx.day_of_year.to_numpy(na_value=0), -1).astype(np.int64)
+    else:
+        month = np.where(valid, idx.month.to_numpy(na_value=0), 0).astype(np.int64)
+        key = month if by == "month" else _SEASON_OF_MONTH[month]
+        key = np.where(valid, key, -1)
+    for g in np.unique(key[valid]):
+        members = key == g
+        if by != "doy":
             yield members, members
-    elif by == "season":
-        key = _SEASON_OF_MONTH[idx.month.to_numpy()]
-        for g in np.unique(key):
-            members = key == g
-            yield members, members
-    else:  # day of year, circular, pooled over years
-        doy = idx.day_of_year.to_numpy()
-        for d in np.unique(doy):
-            dist = np.abs(doy - d)
-            dist = np.minimum(dist, 365 - dist)
-            yield doy == d, dist <= doy_window
+            continue
+        dist = np.abs(key - g)
+        dist = np.minimum(dist, 365 - dist)
+        yield members, valid & (dist <= doy_window)

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..detection import Detection
 from ..registry import Interval, register
+from ._common import MAD_FACTOR, MEANAD_FACTOR, as_float
 from .context import CONTEXT_PARAMS, describe_context, reference_stats
 
 __all__ = ["zscore", "modified_zscore", "iqr", "adjusted_boxplot", "MIN_VALUES"]
@@ -40,17 +41,8 @@ __all__ = ["zscore", "modified_zscore", "iqr", "adjusted_boxplot", "MIN_VALUES"]
 #: Fewer non-NaN values than this and a distribution test evaluates nothing.
 MIN_VALUES = 3
 
-#: 0.6745 = Φ⁻¹(0.75), so that 0.6745 / MAD estimates 1/σ for normal data (Iglewicz & Hoaglin 1993).
-MAD_FACTOR = 0.6745
-#: 1.253314 = √(π/2): E|X − μ| = σ √(2/π) for normal data (Iglewicz & Hoaglin 1993).
-MEANAD_FACTOR = 1.253314
-
 _POSITIVE = Interval(float, 0, None, closed="neither")
 _PARAMS = {"threshold": _POSITIVE, **CONTEXT_PARAMS}
-
-
-def _as_float(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64).ravel()
 
 
 def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], rule,
@@ -63,9 +55,9 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
     fallback taken. ``fences=True`` flags by comparing values with the bounds
     (as the seed's quartile rules do) instead of ``|score| > threshold``.
     """
-    x = _as_float(values)
+    x = as_float(values)
     ctx = {k: params[k] for k in ("window", "center", "min_periods", "by", "doy_window")}
-    st = reference_stats(x, needed, times=times, **ctx)
+    st = reference_stats(x, needed, times=times, method=method, **ctx)
     present = ~np.isnan(x)
     enough = st["count"] >= params["min_periods"]
     usable, score, lower, upper, degenerate, remark = rule(x, st, params)

@@ -11,19 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..detection import Detection
-from ..registry import Boolean, Interval, register
-from .distribution import MAD_FACTOR
-from .sensor import CountOrOffset, need_times, time_ns
+from ..kernels.rolling import rolling_robust
+from ..registry import Boolean, Interval, WindowSpan, register
+from ._common import MAD_SCALE, rolling_bounds
 
-__all__ = ["hampel", "MAD_SCALE"]
-
-#: 1.4826 ≈ 1/Φ⁻¹(0.75) = 1/0.6745: 1.4826·MAD estimates σ for normal data.
-MAD_SCALE = 1.0 / MAD_FACTOR
+__all__ = ["hampel"]
 
 
 @register(
     "hampel",
-    params={"window": CountOrOffset(min_count=3),
+    params={"window": WindowSpan(min_count=3),
             "threshold": Interval(float, 0, None, closed="neither"),
             "min_periods": Interval(int, 3, None), "center": Boolean(),
             "min_scale": Interval(float, 0, None, closed="left")},
@@ -80,7 +77,7 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
 
     and the point is flagged when :math:`|x_i - m_i| > \\text{threshold}\\,
     s_i`. The MAD is a true rolling MAD — deviations from each window's own
-    median — computed exactly by :func:`aquaflag.rolling.rolling_robust`
+    median — computed exactly by :func:`aquaflag.kernels.rolling.rolling_robust`
     (not the common shortcut of a rolling median of deviations from another
     rolling median). 1.4826 = 1/Φ⁻¹(0.75) makes 1.4826·MAD estimate σ for
     normal data.
@@ -96,7 +93,7 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     trailing i − w + 1 … i; a time span T centred covers
     :math:`[t_i - T/2, t_i + T/2]`, trailing :math:`(t_i - T, t_i]`;
     windows are clipped at the ends of the series
-    (:func:`aquaflag.rolling.window_bounds`).
+    (:func:`aquaflag.kernels.rolling.window_bounds`).
 
     References
     ----------
@@ -118,35 +115,19 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     >>> round(float(det.upper[4]), 4)  # median 7.3 + 3 x 1.4826 x MAD 0.1
     7.7448
     """
-    from ..rolling import rolling_robust, window_bounds
-
     x = np.asarray(values, dtype=np.float64).ravel()
     n = x.size
     params = {"window": window, "threshold": threshold, "min_periods": min_periods,
               "center": center, "min_scale": min_scale}
-    by_time = isinstance(window, str)
-    if by_time and times is None:
-        raise need_times("hampel", "window", window)
+    starts, ends, nat = rolling_bounds(window, n, times=times, center=center, method="hampel")
+    if nat is not None:  # no timestamp: not evaluated and in no window
+        x = np.where(nat, np.nan, x)
     valid = ~np.isnan(x)
-    t = None
-    if by_time:
-        t = time_ns(times, n, "hampel")
-        nat = t == np.iinfo(np.int64).min
-        if nat.any():  # no timestamp: not evaluated and in no window
-            x = np.where(nat, np.nan, x)
-            valid &= ~nat
-            if not nat.all():
-                t = np.maximum.accumulate(t)  # NaT (int64 min) takes the previous time
-                t[t == np.iinfo(np.int64).min] = t[~nat][0]
     if valid.sum() < min_periods:
         return Detection.not_evaluated(
             x, method="hampel", params=params,
             note=f"{int(valid.sum())} non-missing value(s): a window needs at least {min_periods}",
         )
-    if by_time:
-        starts, ends = window_bounds(n, window, times=t.view("datetime64[ns]"), center=center)
-    else:
-        starts, ends = window_bounds(n, int(window), center=center)
     st = rolling_robust(x, starts, ends, min_periods=min_periods)
     med, mad = st["median"], st["mad"]
     scale = np.maximum(MAD_SCALE * mad, min_scale)  # NaN stays NaN where the window is short

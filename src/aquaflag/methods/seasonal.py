@@ -16,8 +16,7 @@ import numpy as np
 from ..detection import Detection
 from ..errors import ParameterError
 from ..registry import Boolean, Interval, register
-from .distribution import MAD_FACTOR
-from .sensor import robust_scale, time_ns
+from ._common import MAD_FACTOR, NAT, robust_scale, time_ns
 
 __all__ = ["stl_residual", "infer_period", "SEASONAL_SMOOTHER"]
 
@@ -237,7 +236,7 @@ def stl_residual(values, *, period: int | None = None, threshold: float = 3.5,
     # --- place the rows on a regular grid -----------------------------------
     if times is not None:
         t = time_ns(times, n, "stl_residual")
-        if np.any(t == np.iinfo(np.int64).min):
+        if np.any(t == NAT):
             return skip("some timestamps are missing (NaT): drop or fix those rows first")
         dt = np.diff(t)
         if dt.size == 0 or not np.any(dt > 0):

@@ -24,31 +24,23 @@ Common conventions
   increase (sort first); a point with no timestamp (NaT) is not evaluated.
 * Comparisons are strict (a value exactly on a bound is not flagged).
 
-This module also holds the helpers the other time-aware families share: the
-offset and window constraints and the robust scale.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-import warnings
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..detection import Detection
-from ..errors import InputError, ParameterError
-from ..registry import Boolean, Constraint, Interval, Param, Text, register
-from .distribution import MAD_FACTOR, MEANAD_FACTOR
+from ..errors import ParameterError
+from ..registry import Boolean, Interval, NumberList, Param, WindowSpan, register
+from ..variables import SeriesInfo
+from ._common import (as_float, nan_array, need_times, resolution, robust_scale, span_ns,
+                      time_ns, valid_index)
 
-__all__ = [
-    "gross_range", "nodata_codes", "spike", "rate_of_change", "flat_line",
-    "NumberList", "CountOrOffset", "OFFSET", "offset_ns", "robust_scale",
-]
+__all__ = ["gross_range", "nodata_codes", "spike", "rate_of_change", "flat_line", "AUTO_K"]
 
-_NAT = np.iinfo(np.int64).min
 _REAL = Interval(float)
 _POSITIVE = Interval(float, 0, None, closed="neither")
 _NON_NEGATIVE = Interval(float, 0, None, closed="left")
@@ -56,212 +48,6 @@ _NON_NEGATIVE = Interval(float, 0, None, closed="left")
 #: Default multiplier of the robust scale for the automatic thresholds of
 #: ``spike`` and ``rate_of_change``.
 AUTO_K = 8.0
-
-
-# --------------------------------------------------------------------------
-# Shared helpers: time offsets, windows, timestamps, robust scale
-# --------------------------------------------------------------------------
-
-def offset_ns(text: str) -> int:
-    """A fixed, positive time offset (``"30min"``, ``"2h"``, ``"1D"``) in nanoseconds.
-
-    Frequency strings are read with :func:`pandas.tseries.frequencies.to_offset`
-    first (so ``"1MS"`` is a month start, not a millisecond), then anything
-    :class:`pandas.Timedelta` reads (``"15 min"``, ``"1 day"``, ``"P1D"``).
-    Months and years are rejected: they are not fixed durations.
-
-    Raises
-    ------
-    ValueError
-        With a reason starting "must be", for use in parameter messages.
-
-    Examples
-    --------
-    >>> offset_ns("15min") // 10**9
-    900
-    >>> offset_ns("1W") // 86400_000_000_000
-    7
-    """
-    import pandas as pd
-    from pandas.tseries.frequencies import to_offset
-
-    usage = "must be a fixed time offset like '30min', '2h' or '1D'"
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(usage)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pandas deprecation noise on 'H', 'd', ...
-        nanos = None
-        try:
-            off = to_offset(text.strip())
-        except (ValueError, TypeError):
-            off = None
-        if off is not None:
-            try:
-                nanos = int(off.nanos)
-            except ValueError:
-                if type(off).__name__ == "Week":
-                    nanos = int(off.n) * 7 * 86_400_000_000_000
-                else:
-                    raise ValueError(
-                        f"{usage} (months and years are not fixed durations: use e.g. '30D')"
-                    ) from None
-        else:
-            try:
-                nanos = int(pd.Timedelta(text.strip()).value)
-            except (ValueError, TypeError, OverflowError):
-                raise ValueError(usage) from None
-    if nanos <= 0:
-        raise ValueError(f"{usage}, longer than 0")
-    return nanos
-
-
-def _check_offset(text: str) -> str:
-    offset_ns(text)
-    return text
-
-
-#: A time-offset parameter (e.g. ``per="1h"``), rejected by name when unreadable.
-OFFSET = Text("a fixed time offset like '30min', '2h' or '1D'", validator=_check_offset)
-
-
-@dataclass(frozen=True)
-class CountOrOffset(Constraint):
-    """A window: a whole number of points (>= ``min_count``) or a fixed time offset string."""
-
-    min_count: int = 1
-
-    def check(self, value: Any) -> Any:
-        if isinstance(value, str):
-            offset_ns(value)
-            return value
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"must be {self.describe()}")
-        if not (isinstance(value, numbers.Integral) or float(value).is_integer()):
-            raise ValueError(f"must be {self.describe()}")
-        count = int(value)
-        if count < self.min_count:
-            raise ValueError(f"must be {self.describe()}")
-        return count
-
-    def describe(self) -> str:
-        return f"a whole number of points >= {self.min_count} or a time offset like '2h'"
-
-    def bad_values(self) -> list[Any]:
-        return ["two hours", "1M", None, self.min_count - 1, 2.5, 3.5j]
-
-    def example(self) -> Any:
-        return "2h"
-
-
-@dataclass(frozen=True)
-class NumberList(Constraint):
-    """A non-empty list of real numbers (a single number is taken as a list of one)."""
-
-    def check(self, value: Any) -> Any:
-        if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            value = (value,)
-        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, np.ndarray)):
-            raise ValueError(f"must be {self.describe()}")
-        out = []
-        for v in value:
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(float(v)):
-                raise ValueError(f"must be {self.describe()}")
-            out.append(float(v))
-        if not out:
-            raise ValueError(f"must be {self.describe()}")
-        return tuple(out)
-
-    def describe(self) -> str:
-        return "a non-empty list of numbers, e.g. [-9999, -999]"
-
-    def bad_values(self) -> list[Any]:
-        return ["text", [], [1.0, "x"], [float("nan")], None]
-
-    def example(self) -> Any:
-        return (-9999.0,)
-
-
-def time_ns(times, n: int, method: str) -> np.ndarray:
-    """Timestamps as int64 nanoseconds (NaT = int64 min); checked for length and order."""
-    t = np.asarray(times)
-    if t.dtype.kind != "M":
-        try:
-            t = t.astype("datetime64[ns]")
-        except (TypeError, ValueError):
-            raise InputError(
-                f"{method}: times must be datetime64 timestamps; got dtype {t.dtype}"
-            ) from None
-    t = t.astype("datetime64[ns]").view(np.int64).ravel()
-    if t.shape[0] != n:
-        raise InputError(f"{method}: {t.shape[0]} timestamps for {n} values; give one per value")
-    good = t[t != _NAT]
-    if good.size > 1 and np.any(good[1:] < good[:-1]):
-        raise InputError(
-            f"{method}: timestamps must increase; sort the data by time first "
-            "(e.g. frame.sort_index())"
-        )
-    return t
-
-
-def need_times(method: str, param: str, value: str) -> InputError:
-    """The error for a time offset given without timestamps."""
-    return InputError(
-        f"{param} of {method} is a time offset ({value!r}) but the data have no timestamps: "
-        "give the data a DatetimeIndex (aquaflag.read sets one), or give "
-        f"{param} as a number of points"
-    )
-
-
-def robust_scale(x: np.ndarray) -> tuple[float, float, str]:
-    """(median, σ estimate, note) of the non-NaN ``x``: MAD/0.6745, or 1.253314·MeanAD when MAD = 0.
-
-    The scale is 0 when the values are all equal. ``note`` says when the
-    mean-absolute-deviation fallback (Iglewicz & Hoaglin 1993) was used.
-
-    Examples
-    --------
-    >>> robust_scale(np.array([1.0, 2.0, 3.0, 4.0, 100.0]))[:2]
-    (3.0, 1.4825796886582654)
-    """
-    med = float(np.median(x))
-    dev = np.abs(x - med)
-    mad = float(np.median(dev))
-    if mad > 0:
-        return med, mad / MAD_FACTOR, ""
-    mean_ad = float(np.mean(dev))
-    if mean_ad > 0:
-        return med, MEANAD_FACTOR * mean_ad, (
-            "MAD = 0 (over half the values equal the median): scale taken as "
-            "1.253314 x mean absolute deviation"
-        )
-    return med, 0.0, ""
-
-
-def resolution(x: np.ndarray) -> float:
-    """The data's resolution: the smallest non-zero change between consecutive values.
-
-    Changes below 1e-9 × max|x| are float round-off, not steps, and are
-    ignored. 0 when there is no change at all.
-
-    Examples
-    --------
-    >>> resolution(np.array([7.50, 7.51, 7.51, 7.53, 7.50]))
-    0.01
-    """
-    if x.size < 2:
-        return 0.0
-    dx = np.abs(np.diff(x))
-    tiny = 1e-9 * float(np.max(np.abs(x)))
-    steps = dx[dx > tiny]
-    return float(np.round(steps.min(), 12)) if steps.size else 0.0
-
-
-def _as_float(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64).ravel()
-
-
-def _nan(n: int) -> np.ndarray:
-    return np.full(n, np.nan)
 
 
 # --------------------------------------------------------------------------
@@ -273,27 +59,28 @@ def _nan(n: int) -> np.ndarray:
     params={"lower": _REAL, "upper": _REAL, "suspect_lower": _REAL, "suspect_upper": _REAL},
     family="sensor",
     default_severity="fail",
-    formula=("FAIL: x < lower or x > upper (default: the parameter's physical range); "
+    formula=("FAIL: x < lower or x > upper (default: the variable's physical range); "
              "SUSPECT: x < suspect_lower or x > suspect_upper"),
 )
 def gross_range(values, *, lower: float | None = None, upper: float | None = None,
                 suspect_lower: float | None = None, suspect_upper: float | None = None,
-                column: str | None = None) -> Detection:
-    """Gross range test (QARTOD): flag values outside what the parameter can physically be.
+                series: SeriesInfo | None = None) -> Detection:
+    """Gross range test (QARTOD): flag values outside what the variable can physically be.
 
     Parameters
     ----------
     values : array_like, shape (n,)
         One series; NaN means missing.
     lower, upper : float, optional
-        The FAIL span. Each defaults to the physical range of the parameter
-        recognised from ``column`` (:func:`aquaflag.parameters.parameter_of`:
-        pH 0–14, DO 0–30 mg/L, water temperature −5–45 °C, ...).
+        The FAIL span. Each defaults to the physical range of the series'
+        variable in the series' unit (:mod:`aquaflag.variables`: pH 0–14,
+        DO 0–30 mg/L, water temperature −5–45 °C, ...).
     suspect_lower, suspect_upper : float, optional
         An optional SUSPECT span inside the FAIL span (e.g. the site's
         climatological range).
-    column : str, optional
-        The series name (context passed by the engine).
+    series : SeriesInfo, optional
+        What the series measures (context passed by the engine; a column
+        name such as ``"pH(Mun-Ui)"`` is read with :func:`aquaflag.variables.describe`).
 
     Returns
     -------
@@ -315,10 +102,10 @@ def gross_range(values, *, lower: float | None = None, upper: float | None = Non
     .. math:: \\text{FAIL}: x < a \\lor x > b, \\qquad
               \\text{SUSPECT}: a \\le x \\le b \\land (x < a_s \\lor x > b_s)
 
-    The defaults and their sources are in :mod:`aquaflag.parameters`. If no
-    bound is given and the parameter is not recognised from the column name,
-    nothing is evaluated and ``Detection.note`` asks for lower/upper. A
-    constant or short series is judged like any other.
+    The defaults and their sources are in :mod:`aquaflag.variables`. If no
+    bound is given and the variable is not known (or its unit cannot be
+    converted), nothing is evaluated and ``Detection.note`` asks for
+    lower/upper. A constant or short series is judged like any other.
 
     References
     ----------
@@ -330,29 +117,35 @@ def gross_range(values, *, lower: float | None = None, upper: float | None = Non
 
     Examples
     --------
-    >>> det = gross_range([7.2, 7.4, -0.3, 15.2, 7.3], column="pH(Mun-Ui)")
+    >>> det = gross_range([7.2, 7.4, -0.3, 15.2, 7.3], series="pH(Mun-Ui)")
     >>> det.mask.nonzero()[0], float(det.lower[0]), float(det.upper[0])
     (array([2, 3]), 0.0, 14.0)
-    >>> det = gross_range([7.2, 9.6, 15.2], column="pH", suspect_lower=6.0, suspect_upper=9.5)
+    >>> det = gross_range([7.2, 9.6, 15.2], series="pH", suspect_lower=6.0, suspect_upper=9.5)
     >>> det.grade[det.mask]
     array([3, 4], dtype=uint8)
     """
-    x = _as_float(values)
+    x = as_float(values)
     n = x.size
     params = {"lower": lower, "upper": upper,
               "suspect_lower": suspect_lower, "suspect_upper": suspect_upper}
-    from ..parameters import parameter_of
-
-    param = parameter_of(column) if column is not None else None
-    default_lo, default_hi = param.gross_range if param is not None else (None, None)
+    default_lo, default_hi = series.gross_range() if series is not None else (None, None)
     lo = lower if lower is not None else default_lo
     hi = upper if upper is not None else default_hi
     if lo is None and hi is None and suspect_lower is None and suspect_upper is None:
-        what = f"unknown parameter for column {column!r}" if column is not None else "no column name"
+        if series is None:
+            what = "no series description"
+        elif series.variable is None:
+            what = f"unknown variable {series.name!r} in column {series.column!r}"
+        elif series.variable.gross_range == (None, None):
+            what = f"{series.variable.key} has no physical range (datums differ between sites)"
+        else:
+            what = f"unit {series.unit!r} of {series.variable.key} cannot be converted"
         return Detection.not_evaluated(
-            x, method="gross_range", params=params, note=f"{what}: give lower/upper",
+            x, method="gross_range", params=params,
+            note=f"{what}: give lower/upper (or map the column to a variable in the config)",
         )
-    src = f" (the physical range of {param.key})" if param is not None else ""
+    known = series is not None and series.variable is not None
+    src = f" (the physical range of {series.key})" if known else ""
     if lo is not None and hi is not None and lo > hi:
         raise ParameterError(f"lower of gross_range must be <= upper ({hi:g}){src}; got {lo:g}")
     if suspect_lower is not None and suspect_upper is not None and suspect_lower > suspect_upper:
@@ -392,7 +185,7 @@ def gross_range(values, *, lower: float | None = None, upper: float | None = Non
              "upper": np.nan if hi is None else float(hi),
              "n_fail": float(fail.sum()), "n_suspect": float(suspect.sum())}
     return Detection(
-        mask=fail | suspect, evaluated=evaluated, score=_nan(n),
+        mask=fail | suspect, evaluated=evaluated, score=nan_array(n),
         lower=np.full(n, np.nan if lo is None else float(lo)),
         upper=np.full(n, np.nan if hi is None else float(hi)),
         method="gross_range", params=params, stats=stats, grade=grade,
@@ -456,7 +249,7 @@ def nodata_codes(values, *, codes: tuple = (-9999.0, -999.0, 9.96921e36),
     >>> nodata_codes([7.2, 7999.0], codes=[7999]).mask.nonzero()[0]
     array([1])
     """
-    x = _as_float(values)
+    x = as_float(values)
     n = x.size
     codes = tuple(float(c) for c in codes)
     params = {"codes": codes, "rtol": rtol}
@@ -467,7 +260,7 @@ def nodata_codes(values, *, codes: tuple = (-9999.0, -999.0, 9.96921e36),
             hit |= np.abs(x - c) <= rtol * abs(c)
     hit &= evaluated
     return Detection(
-        mask=hit, evaluated=evaluated, score=_nan(n), lower=_nan(n), upper=_nan(n),
+        mask=hit, evaluated=evaluated, score=nan_array(n), lower=nan_array(n), upper=nan_array(n),
         method="nodata_codes", params=params, stats={"n_codes": float(hit.sum())},
     )
 
@@ -475,13 +268,6 @@ def nodata_codes(values, *, codes: tuple = (-9999.0, -999.0, 9.96921e36),
 # --------------------------------------------------------------------------
 # spike
 # --------------------------------------------------------------------------
-
-def _valid_index(x: np.ndarray, t: np.ndarray | None) -> np.ndarray:
-    valid = ~np.isnan(x)
-    if t is not None:
-        valid &= t != _NAT
-    return np.flatnonzero(valid)
-
 
 @register(
     "spike",
@@ -577,11 +363,11 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K,
     >>> spike(x, threshold=1.0, suppress_neighbours=False).mask.nonzero()[0]  # QARTOD
     array([2, 3, 4])
     """
-    x = _as_float(values)
+    x = as_float(values)
     n = x.size
     params = {"threshold": threshold, "k": k, "suppress_neighbours": suppress_neighbours}
     t = time_ns(times, n, "spike") if times is not None else None
-    idx = _valid_index(x, t)
+    idx = valid_index(x, t)
     if idx.size < 3:
         return Detection.not_evaluated(
             x, method="spike", params=params,
@@ -628,7 +414,7 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K,
     evaluated[inner] = True
     mask = np.zeros(n, dtype=bool)
     mask[inner] = hit
-    score, lower, upper = _nan(n), _nan(n), _nan(n)
+    score, lower, upper = nan_array(n), nan_array(n), nan_array(n)
     score[inner] = d
     lower[inner] = ref - thr
     upper[inner] = ref + thr
@@ -642,7 +428,7 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K,
 
 @register(
     "rate_of_change",
-    params={"threshold": _POSITIVE, "per": Param("per", OFFSET, "1h", nullable=True),
+    params={"threshold": _POSITIVE, "per": Param("per", WindowSpan(allow_count=False), "1h", nullable=True),
             "k": _POSITIVE},
     family="sensor",
     formula=("|x_i - x_{i-1}| / ((t_i - t_{i-1}) / per) > threshold; "
@@ -724,13 +510,13 @@ def rate_of_change(values, *, threshold: float | None = None, per: str | None = 
     >>> det.mask.nonzero()[0]
     array([2])
     """
-    x = _as_float(values)
+    x = as_float(values)
     n = x.size
     params = {"threshold": threshold, "per": per, "k": k}
     if per is not None and times is None:
         raise need_times("rate_of_change", "per", per)
     t = time_ns(times, n, "rate_of_change") if (times is not None and per is not None) else None
-    idx = _valid_index(x, t)
+    idx = valid_index(x, t)
     if idx.size < 2:
         return Detection.not_evaluated(
             x, method="rate_of_change", params=params,
@@ -739,7 +525,7 @@ def rate_of_change(values, *, threshold: float | None = None, per: str | None = 
     xv = x[idx]
     dx = np.diff(xv)
     if t is not None:
-        steps = np.diff(t[idx]).astype(np.float64) / float(offset_ns(per))
+        steps = np.diff(t[idx]).astype(np.float64) / float(span_ns(per))
         ok = steps > 0
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(ok, dx / np.where(ok, steps, 1.0), np.nan)
@@ -776,7 +562,7 @@ def rate_of_change(values, *, threshold: float | None = None, per: str | None = 
     mask = np.zeros(n, dtype=bool)
     with np.errstate(invalid="ignore"):
         mask[cur] = ok & (np.abs(rate) > thr)
-    score, lower, upper = _nan(n), _nan(n), _nan(n)
+    score, lower, upper = nan_array(n), nan_array(n), nan_array(n)
     score[cur] = rate
     allowed = thr * steps
     lower[cur[ok]] = (xv[:-1] - allowed)[ok]
@@ -834,7 +620,7 @@ def flat_run_lengths(x: np.ndarray, tolerance: float) -> np.ndarray:
 
 @register(
     "flat_line",
-    params={"window": CountOrOffset(min_count=2), "tolerance": _NON_NEGATIVE,
+    params={"window": WindowSpan(min_count=2), "tolerance": _NON_NEGATIVE,
             "min_points": Interval(int, 2, None)},
     family="sensor",
     formula=("flag every point of a stretch with max - min <= tolerance lasting >= window "
@@ -911,14 +697,14 @@ def flat_line(values, *, window: int | str = "2h", tolerance: float = 0.0,
     >>> flat_line(x, window="1h", times=t).mask.nonzero()[0]
     array([2, 3, 4, 5])
     """
-    x = _as_float(values)
+    x = as_float(values)
     n = x.size
     params = {"window": window, "tolerance": tolerance, "min_points": min_points}
     by_time = isinstance(window, str)
     if by_time and times is None:
         raise need_times("flat_line", "window", window)
     t = time_ns(times, n, "flat_line") if (times is not None and by_time) else None
-    idx = _valid_index(x, t)
+    idx = valid_index(x, t)
     need = min_points if by_time else int(window)
     if idx.size < need:
         return Detection.not_evaluated(
@@ -940,7 +726,7 @@ def flat_line(values, *, window: int | str = "2h", tolerance: float = 0.0,
     a = b - length + 1
     if by_time:
         tv = t[idx]
-        w_ns = offset_ns(window)
+        w_ns = span_ns(window)
         duration = (tv - tv[a]).astype(np.float64)
         qualifies = (duration >= w_ns) & (length >= min_points)
         score_v = duration / w_ns
@@ -955,10 +741,10 @@ def flat_line(values, *, window: int | str = "2h", tolerance: float = 0.0,
     evaluated[idx] = True
     mask = np.zeros(n, dtype=bool)
     mask[idx] = flagged
-    score = _nan(n)
+    score = nan_array(n)
     score[idx] = score_v
     return Detection(
-        mask=mask, evaluated=evaluated, score=score, lower=_nan(n), upper=_nan(n),
+        mask=mask, evaluated=evaluated, score=score, lower=nan_array(n), upper=nan_array(n),
         method="flat_line", params=params,
         stats={"n_flat": float(flagged.sum()), "longest": float(np.max(score_v))},
     )

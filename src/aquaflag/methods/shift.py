@@ -16,7 +16,8 @@ is ordinary, only its level is wrong.
 ======================  ======================================================
 
 It follows aquaflag's method contract (pure, NaN never flagged, parameters
-declared as data) and the conventions of :mod:`aquaflag.methods.sensor`:
+declared as data) and the conventions of :mod:`aquaflag.methods.sensor`
+(:mod:`aquaflag.windows` for the window grammar):
 windows are a number of points or a fixed time offset (``"2h"``, ``"60D"``,
 which need timestamps); a point without a value or a timestamp is not
 evaluated and is skipped when the test looks for a value's neighbours.
@@ -27,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..detection import Detection
-from ..registry import Interval, register
-from .sensor import CountOrOffset, _valid_index, need_times, offset_ns, resolution, robust_scale, time_ns
+from ..registry import Interval, WindowSpan, register
+from ._common import need_times, resolution, robust_scale, span_ns, time_ns, valid_index
 
 __all__ = ["level_shift"]
 
@@ -42,9 +43,9 @@ _NON_NEGATIVE = Interval(float, 0, None, closed="left")
             "ratio": Interval(float, 1, None, closed="left"),
             "tolerance": Interval(float, 0, 1, closed="neither"),
             "min_jump": _NON_NEGATIVE,
-            "min_duration": CountOrOffset(min_count=1),
-            "max_duration": CountOrOffset(min_count=1),
-            "max_gap": CountOrOffset(min_count=1)},
+            "min_duration": WindowSpan(min_count=1),
+            "max_duration": WindowSpan(min_count=1),
+            "max_gap": WindowSpan(min_count=1)},
     family="sensor",
     formula=("jump: |d_i| > max(threshold * max(1.4826 MAD(d), resolution), min_jump) and "
              "|d_i| >= ratio * w_i * max(|d_{i-1}|, |d_{i+1}|), d_i = x_i - x_{i-1} over w_i steps; "
@@ -197,7 +198,7 @@ def level_shift(values, *, threshold: float = 10.0, ratio: float = 3.0, toleranc
     if timed and times is None:
         raise need_times("level_shift", timed[0], windows[timed[0]])
     t = time_ns(times, n, "level_shift") if (times is not None and timed) else None
-    idx = _valid_index(x, t)
+    idx = valid_index(x, t)
     m = idx.size
     if m < 3:
         return Detection.not_evaluated(
@@ -209,7 +210,7 @@ def level_shift(values, *, threshold: float = 10.0, ratio: float = 3.0, toleranc
     def axis(window):
         """Coordinates of the valid values along ``window``'s unit, and the window's length."""
         if isinstance(window, str):
-            return t[idx], offset_ns(window)
+            return t[idx], span_ns(window)
         return idx, int(window)
 
     gap_at, gap_max = axis(max_gap)

@@ -51,13 +51,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, ParameterError
+from .result import Result
 
 __all__ = ["score", "score_table", "micro", "events", "TABLE_COLUMNS", "ANY"]
 
 #: Columns of :func:`score_table`.
-TABLE_COLUMNS = ["column", "method", "n", "labelled", "flagged", "tp", "fp", "fn",
+TABLE_COLUMNS = ["column", "rule", "n", "labelled", "flagged", "tp", "fp", "fn",
                  "precision", "recall", "f1", "event_precision", "event_recall", "event_f1"]
-#: The method name of the combined mask (any rule flagged the point).
+#: The rule name of the combined mask (any rule flagged the point).
 ANY = "any"
 
 
@@ -213,9 +214,9 @@ def score(flagged, labels, *, evaluated=None) -> dict[str, Any]:
     }
 
 
-def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True,
+def score_table(result_or_masks, labels: pd.DataFrame, *, by_rule: bool = True,
                 evaluated: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Score every column (and method) of a detection run against labels.
+    """Score every column (and rule) of a detection run against labels.
 
     Parameters
     ----------
@@ -223,14 +224,14 @@ def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True
         A :class:`~aquaflag.result.Result`: each rule's mask
         (``result.mask_of(label)``) and the combined ``result.mask`` are
         scored (a rule is scored only on the columns it applies to). Or a
-        dict ``{method: mask frame}``; the combined mask is the element-wise
+        dict ``{rule: mask frame}``; the combined mask is the element-wise
         OR of the frames.
     labels : DataFrame of bool
         Expert labels, with the index of the masks (row order may differ)
         and a column for each column to score. Mask columns without a label
         column are not scored; label columns without a mask are ignored.
-    by_method : bool, default True
-        One row per column and method, then a row ``method="any"`` for the
+    by_rule : bool, default True
+        One row per column and rule, then a row ``rule="any"`` for the
         combined mask. With False, only the ``"any"`` rows.
     evaluated : DataFrame of bool, optional
         The cells that count (see :func:`score`). By default, for a Result,
@@ -241,9 +242,9 @@ def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True
     Returns
     -------
     DataFrame
-        Columns ``column, method, n, labelled, flagged, tp, fp, fn,
+        Columns ``column, rule, n, labelled, flagged, tp, fp, fn,
         precision, recall, f1, event_precision, event_recall, event_f1``
-        (see :func:`score`), ordered by column, then method, then "any".
+        (see :func:`score`), ordered by column, then rule, then "any".
 
     Examples
     --------
@@ -251,17 +252,15 @@ def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True
     >>> flagged = pd.DataFrame({"ph": [False, True, True, False]})
     >>> labels = pd.DataFrame({"ph": [False, True, False, False]})
     >>> t = score_table({"range": flagged}, labels)
-    >>> t[["column", "method", "tp", "fp", "fn", "precision", "recall", "event_f1"]]
-      column method  tp  fp  fn  precision  recall  event_f1
+    >>> t[["column", "rule", "tp", "fp", "fn", "precision", "recall", "event_f1"]]
+      column   rule  tp  fp  fn  precision  recall  event_f1
     0     ph  range   1   1   0        0.5     1.0       1.0
     1     ph    any   1   1   0        0.5     1.0       1.0
     """
-    from .result import Result
-
     if isinstance(result_or_masks, Result):
         res = result_or_masks
-        masks = {lab: res.mask_of(lab) for lab in res.methods}
-        applies = {lab: {col for (col, rule) in res.detections if rule == lab} for lab in res.methods}
+        masks = {lab: res.mask_of(lab) for lab in res.labels}
+        applies = {lab: {col for (col, rule) in res.detections if rule == lab} for lab in res.labels}
         combined = res.mask
         if evaluated is None:
             evaluated = res.data.notna()
@@ -269,7 +268,7 @@ def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True
         if not result_or_masks:
             raise ParameterError("no masks to score: the dict is empty")
         if ANY in result_or_masks:
-            raise ParameterError(f"{ANY!r} names the combined mask; give the methods other names")
+            raise ParameterError(f"{ANY!r} names the combined mask; give the rules other labels")
         masks = {}
         first = None
         for name, m in result_or_masks.items():
@@ -284,7 +283,7 @@ def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True
         combined = None
     else:
         raise InputError(
-            "score_table takes a Result or a dict {method: DataFrame of bool}; "
+            "score_table takes a Result or a dict {rule: DataFrame of bool}; "
             f"got {type(result_or_masks).__name__}"
         )
     if not isinstance(labels, pd.DataFrame):
@@ -303,7 +302,7 @@ def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True
             f"no column to score: mask columns {', '.join(map(str, cols))}; "
             f"label columns {', '.join(map(str, labels.columns))}"
         )
-    runs = (list(masks.items()) if by_method else []) + [(ANY, combined)]
+    runs = (list(masks.items()) if by_rule else []) + [(ANY, combined)]
     rows = []
     for col in scored:
         lab_col = lab[col].to_numpy()
@@ -316,7 +315,7 @@ def score_table(result_or_masks, labels: pd.DataFrame, *, by_method: bool = True
             if applies is not None and name != ANY and col not in applies[name]:
                 continue  # the rule does not apply to this column
             s = score(m[col].to_numpy(dtype=bool), lab_col, evaluated=ev_col)
-            rows.append({"column": col, "method": name, **{k: s[k] for k in TABLE_COLUMNS[2:]}})
+            rows.append({"column": col, "rule": name, **{k: s[k] for k in TABLE_COLUMNS[2:]}})
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
@@ -352,9 +351,9 @@ def micro(table: pd.DataFrame, *, by: str | list[str] | None = None):
     table : DataFrame
         Rows of :func:`score_table` (or any frame with ``n, labelled,
         flagged, tp, fp, fn`` columns). Select the rows first, e.g.
-        ``table[table.method == "iqr"]``.
+        ``table[table.rule == "iqr"]``.
     by : str or list of str, optional
-        Group by these columns (e.g. ``"method"``) and average each group.
+        Group by these columns (e.g. ``"rule"``) and average each group.
 
     Returns
     -------
@@ -367,13 +366,13 @@ def micro(table: pd.DataFrame, *, by: str | list[str] | None = None):
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"method": ["a", "a", "b"], "n": [10, 10, 10], "labelled": [2, 6, 2],
+    >>> t = pd.DataFrame({"rule": ["a", "a", "b"], "n": [10, 10, 10], "labelled": [2, 6, 2],
     ...                   "flagged": [4, 0, 1], "tp": [2, 0, 1], "fp": [2, 0, 0], "fn": [0, 6, 1]})
-    >>> micro(t[t.method == "a"])[["tp", "fp", "fn", "precision", "recall", "f1"]].tolist()
+    >>> micro(t[t.rule == "a"])[["tp", "fp", "fn", "precision", "recall", "f1"]].tolist()
     [2.0, 2.0, 6.0, 0.5, 0.25, 0.3333333333333333]
-    >>> micro(t, by="method")[["tp", "precision", "recall"]]
+    >>> micro(t, by="rule")[["tp", "precision", "recall"]]
             tp  precision  recall
-    method
+    rule
     a        2        0.5    0.25
     b        1        1.0    0.50
     """

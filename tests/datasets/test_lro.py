@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from aquaflag.errors import InputError
-from aquaflag.lro import VARIABLES, read_lro
+from aquaflag.datasets.lro import VARIABLES, read_lro
 
-LRO = Path(__file__).resolve().parents[2] / "shared" / "data" / "lro"
+LRO = Path(__file__).resolve().parents[3] / "shared" / "data" / "lro"
 FILES = ("MainStreet2019.csv", "Mendon2019.csv", "TonyGrove2019.csv",
          "FranklinBasin2014.csv", "TonyGrove2014.csv", "BlackSmithFork2015.csv")
 

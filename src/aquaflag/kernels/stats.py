@@ -276,7 +276,7 @@ class _KernelSelector:
         """
         out = np.empty(self.p, dtype=self.index_dtype)
         if self.p >= _COMPILED_MIN_ROWS:
-            from ._numba_kernels import count_keys_before
+            from ._numba import count_keys_before
 
             count_keys_before(self.u, self.v, float(tau), strict, out)
             return out

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["read_lro", "VARIABLES", "NO_DATA", "MISSING_TOKENS"]
 

@@ -1,7 +1,7 @@
 """Run the rules on a Dask cluster: one task per whole series.
 
-The unit of work is one series (a column: one station x parameter) with all
-its rules, exactly :func:`aquaflag.engine.series_detections`, so whole-series
+The unit of work is one series (a column: one variable at one station) with all
+its rules, exactly :func:`aquaflag.engine.series.judge_series`, so whole-series
 statistics stay exact and the results equal the serial path bit for bit.
 Series that a rule compares with their siblings (``cross_station``) travel
 with those siblings' values. Timestamps are sent to the workers once.
@@ -20,19 +20,18 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
+from .series import evaluable, judge_series, needs_siblings, sibling_values
 
 __all__ = ["dask_detections"]
 
 
-def _series_task(resolved, frame: pd.DataFrame | None, column, values: np.ndarray, times):
-    from .engine import series_detections
-
-    return series_detections(resolved, frame, column, values, times)
+def _series_task(resolved, info, values: np.ndarray, order, sibling_values):
+    return judge_series(resolved, info, values, order, sibling_values)
 
 
-def dask_detections(resolved: Sequence, frame: pd.DataFrame, prior: pd.DataFrame | None,
-                    times: np.ndarray | None, *, scheduler: str | None = None,
+def dask_detections(resolved: Sequence, frame: pd.DataFrame, infos: dict,
+                    prior: pd.DataFrame | None, order, *, scheduler: str | None = None,
                     progress: Callable[[int, int], None] | None = None) -> dict:
     """``{column: {rule label: Detection}}`` for every column, computed on Dask."""
     try:
@@ -41,10 +40,7 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, prior: pd.DataFrame
         raise InputError(
             "the Dask engine needs dask.distributed: pip install 'aquaflag[dask]'"
         ) from None
-    from . import registry
-    from .engine import evaluable, sibling_series
-
-    wants_siblings = any("siblings" in registry.get(r.method).context for r in resolved)
+    wants_siblings = needs_siblings(resolved)
     cluster = None
     try:
         if scheduler:
@@ -57,14 +53,14 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, prior: pd.DataFrame
                                    processes=True, dashboard_address=None)
             client = Client(cluster)
         with client:
-            shared_times = client.scatter(times, broadcast=True) if times is not None else None
+            shared_order = client.scatter(order, broadcast=True)
             futures = {}
             shared_rules = client.scatter(list(resolved), broadcast=True)
             for col in frame.columns:
                 # only series compared with their siblings travel with them
-                sub = frame[[col, *sibling_series(frame, col)]] if wants_siblings else None
-                fut = client.submit(_series_task, shared_rules, sub, col,
-                                    evaluable(frame, col, prior), shared_times, pure=False)
+                sib = sibling_values(frame, infos, col) if wants_siblings else None
+                fut = client.submit(_series_task, shared_rules, infos[str(col)],
+                                    evaluable(frame, col, prior), shared_order, sib, pure=False)
                 futures[fut] = col
             out = {}
             for done, fut in enumerate(as_completed(futures), 1):

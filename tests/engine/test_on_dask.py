@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import aquaflag
-from aquaflag.lro import read_lro
+from aquaflag.datasets.lro import read_lro
 
 from conftest import shared_file
 

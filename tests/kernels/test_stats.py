@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.stattools import medcouple as sm_medcouple
 
-from aquaflag.stats import mad, mean_abs_dev, medcouple, quantiles
+from aquaflag.kernels.stats import mad, mean_abs_dev, medcouple, quantiles
 
 
 def exact(x):
@@ -113,7 +113,7 @@ def test_mad_and_mean_abs_dev():
 @pytest.mark.parametrize("seed", range(24))
 def test_medcouple_compiled_count_matches_exact_definition(seed, monkeypatch):
     """The compiled merge-walk count (long series) on the same random cases, forced on."""
-    import aquaflag.stats as st
+    import aquaflag.kernels.stats as st
 
     monkeypatch.setattr(st, "_COMPILED_MIN_ROWS", 0)
     rng = np.random.default_rng(1000 + seed)
@@ -124,7 +124,7 @@ def test_medcouple_compiled_count_matches_exact_definition(seed, monkeypatch):
 
 
 def test_medcouple_both_counting_paths_agree_on_a_long_series(monkeypatch):
-    import aquaflag.stats as st
+    import aquaflag.kernels.stats as st
 
     x = np.round(np.random.default_rng(9).gamma(2.0, size=200_000), 2)
     compiled = st.medcouple(x)

@@ -18,9 +18,8 @@ path, so a first run on a small file never waits for a compilation.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from .errors import InputError, ParameterError
+from ..errors import InputError
 
 __all__ = ["window_bounds", "rolling_robust", "rolling_mean_std", "ROBUST_STATS", "SMALL"]
 
@@ -30,39 +29,18 @@ ROBUST_STATS = ("count", "median", "mad", "mean_abs_dev", "q1", "q3", "mc")
 SMALL = 2_000_000
 
 
-def parse_window(window) -> int | pd.Timedelta:
-    """A window as a positive point count (int) or a positive time span (Timedelta)."""
-    if isinstance(window, (bool, np.bool_)):
-        raise ParameterError(f"window must be a number of points or a time span like '30D'; got {window!r}")
-    if isinstance(window, (int, np.integer)):
-        if window < 1:
-            raise ParameterError(f"window must be >= 1 point; got {window}")
-        return int(window)
-    if isinstance(window, str):
-        try:
-            span = pd.Timedelta(pd.tseries.frequencies.to_offset(window))
-        except (ValueError, TypeError):
-            try:
-                span = pd.Timedelta(window)
-            except (ValueError, TypeError):
-                raise ParameterError(
-                    f"window must be a number of points or a time span like '30D', '6h'; got {window!r}"
-                ) from None
-        if span <= pd.Timedelta(0):
-            raise ParameterError(f"window must be a positive time span; got {window!r}")
-        return span
-    raise ParameterError(f"window must be a number of points or a time span like '30D'; got {window!r}")
-
-
-def window_bounds(n: int, window, *, times=None, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def window_bounds(n: int, *, count: int | None = None, span_ns: int | None = None, times=None,
+                  center: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Index range ``[start, end)`` of each point's window.
 
     Parameters
     ----------
     n : int
         Series length.
-    window : int or str
-        A number of points, or a time span (``"30D"``, ``"6h"``) which needs ``times``.
+    count, span_ns : int
+        Exactly one: a number of points, or a time span in nanoseconds (which
+        needs ``times``). :func:`aquaflag.windows.parse_window` reads both
+        from what a user writes.
     times : array of datetime64, optional
         Sorted timestamps (irregular is fine).
     center : bool
@@ -81,12 +59,14 @@ def window_bounds(n: int, window, *, times=None, center: bool = True) -> tuple[n
 
     Examples
     --------
-    >>> window_bounds(5, 3)
+    >>> window_bounds(5, count=3)
     (array([0, 0, 1, 2, 3]), array([2, 3, 4, 5, 5]))
     """
-    w = parse_window(window)
+    if (count is None) == (span_ns is None):
+        raise ValueError("give exactly one of count and span_ns")
     idx = np.arange(n, dtype=np.int64)
-    if isinstance(w, int):
+    if count is not None:
+        w = min(int(count), n + 1)  # a window longer than the series is the whole series
         if center:
             starts = idx - w // 2
         else:
@@ -94,13 +74,13 @@ def window_bounds(n: int, window, *, times=None, center: bool = True) -> tuple[n
         return np.clip(starts, 0, n), np.clip(starts + w, 0, n)
     if times is None:
         raise InputError(
-            f"a time window ({window!r}) needs timestamps: give the data a DatetimeIndex "
+            "a time window needs timestamps: give the data a DatetimeIndex "
             "(aquaflag.read finds the date column) or use a number of points"
         )
     t = np.asarray(times, dtype="datetime64[ns]").view(np.int64)
     if t.size and np.any(np.diff(t) < 0):
         raise InputError("timestamps are not sorted: sort the data by time before a time window")
-    span = w.value
+    span = int(span_ns)
     if center:
         starts = np.searchsorted(t, t - span // 2, side="left")
         ends = np.searchsorted(t, t + span // 2, side="right")
@@ -184,7 +164,7 @@ def rolling_robust(values, starts, ends, *, min_periods: int = 1, medcouple: boo
 
     Examples
     --------
-    >>> st = rolling_robust([1.0, 2.0, 10.0, 3.0, np.nan], *window_bounds(5, 3))
+    >>> st = rolling_robust([1.0, 2.0, 10.0, 3.0, np.nan], *window_bounds(5, count=3))
     >>> st["median"]
     array([1.5, 2. , 3. , 6.5, 3. ])
     >>> st["mad"]
@@ -268,7 +248,7 @@ def _numba_kernel():
     """Compile (or load from cache) the sorted-buffer kernel; imported lazily."""
     global _KERNEL
     if _KERNEL is None:
-        from ._numba_kernels import rolling_robust_kernel
+        from ._numba import rolling_robust_kernel
 
         _KERNEL = rolling_robust_kernel
     return _KERNEL

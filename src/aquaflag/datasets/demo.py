@@ -52,17 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .parameters import UNITS, parse_column, unit_of  # noqa: F401  (re-exported)
-
-__all__ = [
-    "UNITS",
-    "demo",
-    "demo_truth",
-    "parse_column",
-    "sensor_demo",
-    "sensor_demo_truth",
-    "unit_of",
-]
+__all__ = ["demo", "demo_truth", "sensor_demo", "sensor_demo_truth"]
 
 # ---------------------------------------------------------------------------------------
 # Shared helpers

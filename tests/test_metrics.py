@@ -10,7 +10,7 @@ import pytest
 
 import aquaflag
 from aquaflag.errors import InputError, ParameterError
-from aquaflag.scoring import TABLE_COLUMNS, events, micro, score, score_table
+from aquaflag.metrics import TABLE_COLUMNS, events, micro, score, score_table
 
 nan = float("nan")
 
@@ -181,28 +181,28 @@ def test_score_table_from_result(frame):
     t = score_table(res, labels)
     assert list(t.columns) == TABLE_COLUMNS
     # turb has no labels: not scored; rows by column, then methods, then "any"
-    assert t[["column", "method"]].values.tolist() == [
+    assert t[["column", "rule"]].values.tolist() == [
         ["ph", "zscore"], ["ph", "iqr"], ["ph", "any"], ["do", "zscore"], ["do", "iqr"], ["do", "any"]]
     has_value = df.notna()
     for _, row in t.iterrows():
-        mask = res.mask if row["method"] == "any" else res.mask_of(row["method"])
+        mask = res.mask if row["rule"] == "any" else res.mask_of(row["rule"])
         exp = score(mask[row["column"]].to_numpy(), labels[row["column"]].to_numpy(),
                     evaluated=has_value[row["column"]].to_numpy())
         for k in TABLE_COLUMNS[2:]:
-            assert same(row[k], exp[k]), (row["column"], row["method"], k)
-    ph = t[(t.column == "ph") & (t.method == "zscore")].iloc[0]
+            assert same(row[k], exp[k]), (row["column"], row["rule"], k)
+    ph = t[(t.column == "ph") & (t.rule == "zscore")].iloc[0]
     assert ph["n"] == 59 and ph["labelled"] == 3        # the NaN point is not counted
     assert ph["tp"] == 2 and ph["fn"] == 1 and ph["event_recall"] == 1.0
 
 
-def test_score_table_by_method_false(frame):
+def test_score_table_by_rule_false(frame):
     df, labels = frame
     res = aquaflag.detect(df, method=["zscore", "iqr"])
-    t = score_table(res, labels, by_method=False)
-    assert t["method"].tolist() == ["any", "any"]
+    t = score_table(res, labels, by_rule=False)
+    assert t["rule"].tolist() == ["any", "any"]
     full = score_table(res, labels)
     pd.testing.assert_frame_equal(t.reset_index(drop=True),
-                                  full[full.method == "any"].reset_index(drop=True))
+                                  full[full.rule == "any"].reset_index(drop=True))
 
 
 def test_score_table_counts_missing_when_asked(frame):
@@ -210,7 +210,7 @@ def test_score_table_counts_missing_when_asked(frame):
     res = aquaflag.detect(df, method="zscore")
     everything = pd.DataFrame(True, index=df.index, columns=df.columns)
     t = score_table(res, labels, evaluated=everything)
-    ph = t[(t.column == "ph") & (t.method == "zscore")].iloc[0]
+    ph = t[(t.column == "ph") & (t.rule == "zscore")].iloc[0]
     assert ph["n"] == 60 and ph["labelled"] == 4 and ph["fn"] == 2
 
 
@@ -221,16 +221,16 @@ def test_score_table_from_masks_and_alignment():
     labels = pd.DataFrame({"y": b("000011"), "x": b("011100")}, index=idx)
     shuffled = labels.iloc[::-1]  # same rows, another order: aligned on the index
     t = score_table({"a": a, "c": c}, shuffled)
-    assert t[["column", "method"]].values.tolist() == [
+    assert t[["column", "rule"]].values.tolist() == [
         ["x", "a"], ["x", "c"], ["x", "any"], ["y", "a"], ["y", "c"], ["y", "any"]]
-    row = t[(t.column == "x") & (t.method == "any")].iloc[0]
+    row = t[(t.column == "x") & (t.rule == "any")].iloc[0]
     assert (row["tp"], row["fp"], row["fn"], row["f1"]) == (3, 0, 0, 1.0)
-    row = t[(t.column == "y") & (t.method == "c")].iloc[0]
+    row = t[(t.column == "y") & (t.rule == "c")].iloc[0]
     assert math.isnan(row["precision"]) and row["recall"] == 0 and row["f1"] == 0
     # dict masks count every cell unless told otherwise
     assert (t["n"] == 6).all()
     t2 = score_table({"a": a}, labels, evaluated=pd.DataFrame(True, index=idx, columns=["x", "y"]).assign(x=b("111000")))
-    assert t2[(t2.column == "x") & (t2.method == "a")].iloc[0]["n"] == 3
+    assert t2[(t2.column == "x") & (t2.rule == "a")].iloc[0]["n"] == 3
 
 
 def test_score_table_errors():
@@ -256,15 +256,15 @@ def test_score_table_errors():
 # ------------------------------------------------------------------- micro
 def test_micro_sums_counts_then_divides():
     t = pd.DataFrame({
-        "column": ["a", "b", "a", "b"], "method": ["m1", "m1", "m2", "m2"],
+        "column": ["a", "b", "a", "b"], "rule": ["m1", "m1", "m2", "m2"],
         "n": [10, 10, 10, 10], "labelled": [4, 2, 4, 2], "flagged": [3, 1, 0, 0],
         "tp": [3, 0, 0, 0], "fp": [0, 1, 0, 0], "fn": [1, 2, 4, 2],
     })
-    m = micro(t[t.method == "m1"])
+    m = micro(t[t.rule == "m1"])
     assert (m["tp"], m["fp"], m["fn"]) == (3, 1, 3)
     assert m["precision"] == pytest.approx(0.75) and m["recall"] == pytest.approx(0.5)
     assert m["f1"] == pytest.approx(0.6)
-    g = micro(t, by="method")
+    g = micro(t, by="rule")
     assert list(g.index) == ["m1", "m2"]
     assert g.loc["m1", "f1"] == pytest.approx(0.6)
     assert math.isnan(g.loc["m2", "precision"]) and g.loc["m2", "recall"] == 0 and g.loc["m2", "f1"] == 0
@@ -287,5 +287,5 @@ def test_score_table_skips_columns_a_rule_does_not_apply_to(frame):
     df, labels = frame
     res = aquaflag.evaluate(df, [aquaflag.Rule("zscore", columns=("ph",)), aquaflag.Rule("iqr")])
     t = score_table(res, labels)
-    assert t[["column", "method"]].values.tolist() == [
+    assert t[["column", "rule"]].values.tolist() == [
         ["ph", "zscore"], ["ph", "iqr"], ["ph", "any"], ["do", "iqr"], ["do", "any"]]

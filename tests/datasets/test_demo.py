@@ -7,15 +7,7 @@ import pandas as pd
 import pytest
 
 from aquaflag import datasets
-from aquaflag.datasets import (
-    UNITS,
-    demo,
-    demo_truth,
-    parse_column,
-    sensor_demo,
-    sensor_demo_truth,
-    unit_of,
-)
+from aquaflag.datasets import demo, demo_truth, sensor_demo, sensor_demo_truth
 
 WEEKLY_KINDS = {"spike", "winter_warm_spike", "decimal_shift", "negative", "stuck", "unit_error"}
 SENSOR_KINDS = {"spike", "flatline", "drift", "out_of_range", "nodata_code", "jump"}
@@ -266,88 +258,6 @@ def test_clean_series_are_realistic(weekly):
     assert anomalies["DO(Hoe-Nam)"].autocorr(1) > 0.15
 
 
-# --- units and column names ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("column", "unit"),
-    [
-        ("Water Temperature(Mun-Ui)", "°C"),
-        ("water temperature(Mun-Ui)", "°C"),
-        ("수온(문의)", "°C"),
-        ("pH(Chu-Dong)", ""),
-        ("PH", ""),
-        ("pH", ""),
-        ("DO(Hoe-Nam)", "mg/L"),
-        ("do", "mg/L"),
-        ("용존산소(회남)", "mg/L"),
-        ("Transparency(Mun-Ui)", "m"),
-        ("투명도(추동)", "m"),
-        ("Conductivity(Mun-Ui)", "µS/cm"),
-        ("전기전도도(문의)", "µS/cm"),
-        ("Turbidity", "NTU"),
-        ("탁도(회남)", "NTU"),
-        ("Chlorophyll-a(Mun-Ui)", "mg/m³"),
-        ("클로로필-a(문의)", "mg/m³"),
-        ("DO_surface(Mun-Ui)", "mg/L"),
-        ("Water Temperature (Hoe-Nam)", "°C"),
-        ("temp", "°C"),
-        ("cond", "µS/cm"),
-        ("turb", "NTU"),
-    ],
-)
-def test_unit_of_known(column, unit):
-    assert unit_of(column) == unit
-
-
-@pytest.mark.parametrize(
-    "column", ["Phosphate(Mun-Ui)", "Dosage", "", "(Mun-Ui)", "총질소(문의)"]
-)
-def test_unit_of_unknown(column):
-    assert unit_of(column) is None
-
-
-def test_units_dict():
-    required = {
-        "Water Temperature": "°C", "수온": "°C", "pH": "", "DO": "mg/L", "용존산소": "mg/L",
-        "Transparency": "m", "투명도": "m", "Conductivity": "µS/cm", "전기전도도": "µS/cm",
-        "Turbidity": "NTU", "탁도": "NTU", "Chlorophyll-a": "mg/m³", "클로로필-a": "mg/m³",
-    }
-    for key, unit in required.items():
-        assert UNITS[key] == unit
-    for col in EN_COLUMNS + KO_COLUMNS:
-        assert unit_of(col) is not None
-
-
-@pytest.mark.parametrize(
-    ("column", "expected"),
-    [
-        ("pH(Mun-Ui)", ("pH", "Mun-Ui")),
-        ("pH", ("pH", None)),
-        ("Water Temperature(Chu-Dong)", ("Water Temperature", "Chu-Dong")),
-        ("Water Temperature (Hoe-Nam)", ("Water Temperature", "Hoe-Nam")),
-        ("용존산소(회남)", ("용존산소", "회남")),
-        ("Chlorophyll-a(Mun-Ui)", ("Chlorophyll-a", "Mun-Ui")),
-        ("DO (mg/L)(Mun-Ui)", ("DO (mg/L)", "Mun-Ui")),
-        ("pH()", ("pH", None)),
-        ("  pH  ", ("pH", None)),
-    ],
-)
-def test_parse_column(column, expected):
-    assert parse_column(column) == expected
-
-
-def test_parse_column_roundtrip():
-    for col in EN_COLUMNS + KO_COLUMNS:
-        param, station = parse_column(col)
-        assert f"{param}({station})" == col
-
-
-def test_parse_column_rejects_non_string():
-    with pytest.raises(TypeError, match="column must be a str"):
-        parse_column(3)
-
-
 # --- sensor demo --------------------------------------------------------------------------
 
 
@@ -453,7 +363,7 @@ def test_module_imports_only_numpy_pandas():
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(datasets))
+    tree = ast.parse(inspect.getsource(datasets.demo))
     roots = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -462,5 +372,5 @@ def test_module_imports_only_numpy_pandas():
             roots.add(node.module.split(".")[0])
         elif isinstance(node, ast.ImportFrom):
             roots.add("." + (node.module or ""))
-    # only numpy/pandas, plus the package's own light parameter table
-    assert roots <= {"__future__", "re", "dataclasses", "numpy", "pandas", ".parameters"}
+    # only numpy and pandas: the demo generator knows nothing of the rest of the package
+    assert roots <= {"__future__", "re", "dataclasses", "numpy", "pandas"}

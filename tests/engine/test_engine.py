@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import aquaflag
-from aquaflag.engine import Rule, evaluate
+from aquaflag import Rule, evaluate
 from aquaflag.errors import InputError, ParameterError
 
 
@@ -23,7 +23,7 @@ def frame():
 
 def test_input_is_never_mutated(frame):
     before = frame.copy()
-    res = aquaflag.detect(frame, method="all")
+    res = aquaflag.detect(frame, method="seed")
     res.cleaned()
     res.flags
     pd.testing.assert_frame_equal(frame, before)
@@ -57,12 +57,12 @@ def test_unknown_method_suggests():
 
 def test_shared_parameter_with_several_methods_is_ambiguous(frame):
     with pytest.raises(ParameterError, match="per-method parameters"):
-        aquaflag.detect(frame, method="all", threshold=2)
+        aquaflag.detect(frame, method="seed", threshold=2)
 
 
 def test_per_method_parameters_dict(frame):
     res = aquaflag.detect(frame, method={"zscore": {"threshold": 2.0}, "iqr": {}})
-    assert res.methods == ["zscore", "iqr"]
+    assert res.labels == ["zscore", "iqr"]
     assert res.detection("pH(A)", "zscore").params["threshold"] == 2.0
     assert res.detection("pH(A)", "iqr").params["threshold"] == 1.5
 

@@ -1,0 +1,111 @@
+"""The unit of work: every rule on one whole series.
+
+Serial, threaded and Dask runs all call :func:`judge_series` once per series,
+so they give identical results. Whole-series statistics stay exact because a
+series is never split.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import registry
+from ..detection import Detection
+from ..rules import Rule
+from ..variables import SeriesInfo, siblings
+
+__all__ = ["judge_series", "apply", "evaluable", "needs_siblings", "sibling_values", "TimeOrder"]
+
+
+def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None = None, *,
+          series: SeriesInfo | None = None,
+          siblings: Mapping[str, np.ndarray] | None = None) -> Detection:
+    """Run one resolved rule on one series (values as float64, NaN = missing, no inf)."""
+    spec = registry.get(rule.method)
+    given = {"times": times, "series": series, "siblings": siblings}
+    return spec.func(values, **rule.params, **{k: given[k] for k in spec.context})
+
+
+def needs_siblings(rules: Sequence[Rule]) -> bool:
+    """Whether any rule compares a series with the same variable at other stations."""
+    return any("siblings" in r.context for r in rules)
+
+
+def evaluable(frame: pd.DataFrame, column: str, prior: pd.DataFrame | None) -> np.ndarray:
+    """One column's values as float64, with values a prior flag failed or suspected set to NaN."""
+    values = frame[column].to_numpy(dtype=np.float64)  # a view: the frame is float64 already
+    if prior is not None:
+        values = np.where(np.isin(prior[column].to_numpy(), (3, 4)), np.nan, values)
+    return values
+
+
+def sibling_values(frame: pd.DataFrame, infos: Mapping[str, SeriesInfo], column: str
+                   ) -> dict[str, np.ndarray]:
+    """The values of the same variable at the other stations, by column."""
+    return {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
+            for c in siblings(infos, str(column))}
+
+
+class TimeOrder:
+    """How to present a frame's rows to the methods: in time order, without missing timestamps.
+
+    Methods need increasing timestamps. A frame whose index is not sorted is
+    judged in sorted (stable) order; rows without a timestamp (NaT) are not
+    judged at all. Detections are put back in the frame's own row order, the
+    left-out rows marked not evaluated, so nothing is reordered or dropped in
+    what the user gets.
+    """
+
+    def __init__(self, index: pd.Index) -> None:
+        self.n = len(index)
+        self.rows: np.ndarray | None = None  # positions judged, in time order; None = all, as is
+        self.notes: list[str] = []
+        self.times: np.ndarray | None = None
+        if not isinstance(index, pd.DatetimeIndex):
+            return
+        t = index.to_numpy(dtype="datetime64[ns]")
+        nat = np.isnat(t)
+        ordered = bool(np.all(t[~nat][1:] >= t[~nat][:-1])) if (~nat).sum() > 1 else True
+        if nat.any() or not ordered:
+            rows = np.flatnonzero(~nat)
+            rows = rows[np.argsort(t[rows], kind="stable")]
+            self.rows = rows
+            if nat.any():
+                self.notes.append(f"{int(nat.sum())} row(s) have no timestamp (NaT): not judged")
+            if not ordered:
+                self.notes.append("rows are not in time order: judged in time order, results "
+                                  "given in the data's own row order")
+            t = t[rows]
+        self.times = t
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """The values in the order the methods see them."""
+        return values if self.rows is None else values[self.rows]
+
+    def put_back(self, det: Detection) -> Detection:
+        """A Detection on the frame's own rows (left-out rows not evaluated)."""
+        return det if self.rows is None else det.scattered(self.rows, self.n)
+
+
+def judge_series(rules: Sequence[Rule], info: SeriesInfo, values: np.ndarray,
+                 order: TimeOrder,
+                 siblings: Mapping[str, np.ndarray] | None = None) -> dict[str, Detection]:
+    """All rules that select the series on it: ``{rule label: Detection}``.
+
+    ``values`` and ``siblings`` are on the frame's rows; ``order`` says how the
+    methods see them (see :class:`TimeOrder`).
+    """
+    out = {}
+    x = order.take(values)
+    sib = None
+    for rule in rules:
+        if not rule.selects(info):
+            continue
+        if "siblings" in rule.context and sib is None:
+            sib = {k: order.take(v) for k, v in (siblings or {}).items()}
+        det = apply(rule, x, order.times, series=info, siblings=sib)
+        out[rule.label] = order.put_back(det)
+    return out
