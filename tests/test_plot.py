@@ -478,7 +478,7 @@ def test_write_outputs_writes_plots(tmp_path, frame):
     outputs = pytest.importorskip("aquaflag.outputs")
     res = aquaflag.detect(frame[[KO_TEMP]], method=["iqr", "zscore"])
     done = []
-    paths = outputs.write_outputs(res, tmp_path / "run", progress=done.append)
+    paths = outputs.write_outputs(res, tmp_path / "run", progress=done.append).paths
     assert done == [KO_TEMP]
     assert (paths["plots"] / "수온_문의.png").read_bytes()[:8] == PNG_MAGIC
     assert (paths["plots"] / "수온_문의__methods.png").exists()
