@@ -16,6 +16,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 from .errors import ParameterError, did_you_mean
 from .variables import SeriesInfo, describe as describe_series
 from .windows import WindowError, parse_window
@@ -332,7 +334,17 @@ class MethodSpec:
             raise ParameterError(f"series must be a column name or a SeriesInfo; got {series!r}")
         given = {"times": times, "series": series, "siblings": siblings}
         kwargs.update({k: given[k] for k in self.context})
-        return self.func(values, **kwargs)
+        return self.run(values, **kwargs)
+
+    def run(self, values, **kwargs):
+        """Call the method with validated parameters and context.
+
+        Floating-point warnings are silenced: a value beyond the largest float
+        gives an infinite score and is flagged like any other, and the
+        warning would only reach the user's terminal as noise.
+        """
+        with np.errstate(all="ignore"):
+            return self.func(values, **kwargs)
 
 
 _REGISTRY: dict[str, MethodSpec] = {}

@@ -26,7 +26,7 @@ def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None = None, *,
     """Run one resolved rule on one series (values as float64, NaN = missing, no inf)."""
     spec = registry.get(rule.method)
     given = {"times": times, "series": series, "siblings": siblings}
-    return spec.func(values, **rule.params, **{k: given[k] for k in spec.context})
+    return spec.run(values, **rule.params, **{k: given[k] for k in spec.context})
 
 
 def needs_siblings(rules: Sequence[Rule]) -> bool:

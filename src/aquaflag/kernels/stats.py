@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["medcouple", "medcouple_owned", "mad", "mean_abs_dev", "quantiles", "finite"]
+__all__ = ["medcouple", "medcouple_owned", "mad", "mean_abs_dev", "quantiles", "finite", "mean_std"]
 
 #: Candidate kernel values are materialised once at most this many per input value.
 _MATERIALISE_PER_VALUE = 0.25
@@ -34,6 +34,39 @@ def finite(values: np.ndarray) -> np.ndarray:
     """Return the non-NaN values of ``values`` as a float64 array (a copy)."""
     x = np.asarray(values, dtype=np.float64).ravel()
     return x[~np.isnan(x)]
+
+
+#: Above this magnitude, squares (and sums) could overflow: scale first.
+_HUGE = 1e150
+
+
+def mean_std(x: np.ndarray, ddof: int = 1) -> tuple[float, float]:
+    """Mean and standard deviation of ``x`` (no NaN), without overflow.
+
+    For values up to 1e150 this is exactly ``np.mean(x)`` and
+    ``np.std(x, ddof=ddof)``. Beyond, the values are first scaled by a power
+    of two (exact) so that the squares cannot overflow; a spike of 1e200 in
+    ordinary data then still gives a finite standard deviation.
+
+    Examples
+    --------
+    >>> mean_std(np.array([1.0, 2.0, 3.0]))
+    (2.0, 1.0)
+    >>> m, s = mean_std(np.array([7.0] * 99 + [1e200]))
+    >>> round(m / 1e198, 6), round(s / 1e199, 6)
+    (1.0, 1.0)
+    """
+    n = x.size
+    if n == 0:
+        return float("nan"), float("nan")
+    big = float(np.max(np.abs(x)))
+    if not big > _HUGE or not np.isfinite(big):
+        return float(np.mean(x)), float(np.std(x, ddof=ddof)) if n > ddof else float("nan")
+    scale = float(2.0 ** -np.ceil(np.log2(big)))
+    y = x * scale
+    with np.errstate(over="ignore"):
+        return (float(np.mean(y)) / scale,
+                float(np.std(y, ddof=ddof)) / scale if n > ddof else float("nan"))
 
 
 def quantiles(values: np.ndarray, q=(0.25, 0.75)) -> np.ndarray:
@@ -180,12 +213,19 @@ def medcouple_owned(x: np.ndarray, *, rng=0) -> float:
     if n == 0:
         return float("nan")
     x.sort()
-    if n % 2:
-        med = x[n // 2]
-    else:
-        med = (x[n // 2 - 1] + x[n // 2]) / 2
     if np.isinf(x[0]) or np.isinf(x[-1]):
         return float("nan")
+    with np.errstate(over="ignore"):
+        if np.isinf(x[-1] - x[0]):
+            # Distances from the median could overflow: halve everything (exact for
+            # normal numbers; the kernel is scale-free).
+            x *= 0.5
+        if n % 2:
+            med = x[n // 2]
+        else:
+            med = (x[n // 2 - 1] + x[n // 2]) / 2
+            if np.isinf(med):  # two huge middle values of the same sign
+                med = x[n // 2 - 1] / 2 + x[n // 2] / 2
     # u: distances above the median (ascending); v: distances below (ascending),
     # both computed in place in x (x - med and med - x are exact negatives of each other).
     lo, hi = int(np.searchsorted(x, med, side="left")), int(np.searchsorted(x, med, side="right"))
@@ -204,12 +244,6 @@ def medcouple_owned(x: np.ndarray, *, rng=0) -> float:
     total = (p + k) * (q + k)
     if total == 0:
         return 0.0
-    # Scale by a power of two (exact) so that u + v cannot overflow.
-    big = max(u[-1] if p else 0.0, v[-1] if q else 0.0)
-    if big > 1e300:
-        scale = 2.0 ** -np.ceil(np.log2(big))
-        u *= scale
-        v *= scale
 
     selector = _KernelSelector(u, v, rng)
     n_neg = selector.count_negative()  # regular kernel values < 0
@@ -263,7 +297,12 @@ class _KernelSelector:
 
     def _h(self, row: int, col: int) -> float:
         uu, vv = self.u[row], self.v[self.q - 1 - col]
-        return float((uu - vv) / (uu + vv))
+        with np.errstate(over="ignore"):
+            total = uu + vv
+        if np.isinf(total):  # both near the largest float: halve (h is scale-free)
+            uu, vv = uu * 0.5, vv * 0.5
+            total = uu + vv
+        return float((uu - vv) / total)
 
     def count_negative(self) -> int:
         """How many kernel values are negative (key > 1)."""
@@ -319,7 +358,7 @@ class _KernelSelector:
             widths = hi_idx - lo_idx
             n_cand = int(widths.sum())
             target = r - below
-            if n_cand <= self.cap:
+            if n_cand <= max(self.cap, sample):  # (a sample as large as the band: take the band)
                 rows = np.repeat(np.arange(self.p), widths)
                 starts = np.cumsum(widths) - widths
                 cols = np.arange(n_cand) - np.repeat(starts, widths) + np.repeat(lo_idx, widths)

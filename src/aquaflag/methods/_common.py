@@ -109,20 +109,26 @@ def robust_scale(x: np.ndarray) -> tuple[float, float, str]:
 def resolution(x: np.ndarray) -> float:
     """The data's resolution: the smallest non-zero change between consecutive values.
 
-    Changes below 1e-9 × max|x| are float round-off, not steps, and are
-    ignored. 0 when there is no change at all.
+    A change smaller than 1e-9 times the larger of its two values is float
+    round-off, not a step, and is ignored (judged pair by pair, so one huge
+    value, such as a logger error code 4294967295, does not hide the steps of
+    the others). The result is rounded to 9 significant digits (steps are
+    decimal quanta: 0.01, not 0.010000000000000009). 0 when nothing changes.
 
     Examples
     --------
     >>> resolution(np.array([7.50, 7.51, 7.51, 7.53, 7.50]))
     0.01
+    >>> resolution(np.array([7.1, 7.2, 4294967295.0, 7.3, 7.5]))
+    0.1
     """
     if x.size < 2:
         return 0.0
-    dx = np.abs(np.diff(x))
-    tiny = 1e-9 * float(np.max(np.abs(x)))
-    steps = dx[dx > tiny]
-    return float(np.round(steps.min(), 12)) if steps.size else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        dx = np.abs(np.diff(x))
+        tiny = 1e-9 * np.maximum(np.abs(x[1:]), np.abs(x[:-1]))
+    steps = dx[(dx > tiny) & np.isfinite(dx)]
+    return float(f"{float(steps.min()):.9g}") if steps.size else 0.0
 
 
 def rolling_bounds(window, n: int, *, times, center: bool, method: str, param: str = "window"

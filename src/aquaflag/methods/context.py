@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InputError, ParameterError
 from ..kernels import rolling
-from ..kernels.stats import medcouple, medcouple_owned
+from ..kernels.stats import mean_std, medcouple, medcouple_owned
 from ..registry import Boolean, Interval, Options, Param, WindowSpan
 from ._common import rolling_bounds
 
@@ -136,10 +136,8 @@ def _whole(xf: np.ndarray, needed) -> dict[str, float]:
     st: dict[str, float] = {"count": float(xf.size)}
     if xf.size == 0:
         return st | {k: np.nan for k in needed}
-    if "mean" in needed:
-        st["mean"] = float(np.mean(xf))
-    if "std" in needed:
-        st["std"] = float(np.std(xf, ddof=1)) if xf.size > 1 else np.nan
+    if "mean" in needed or "std" in needed:
+        st["mean"], st["std"] = mean_std(xf, ddof=1)
     mad_block = bool({"median", "mad", "mean_abs_dev"} & set(needed))
     if "mc" in needed and mad_block:
         st["mc"] = medcouple(xf)  # on a copy: xf is still needed below

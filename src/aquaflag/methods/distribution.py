@@ -40,6 +40,8 @@ __all__ = ["zscore", "modified_zscore", "iqr", "adjusted_boxplot", "MIN_VALUES"]
 
 #: Fewer non-NaN values than this and a distribution test evaluates nothing.
 MIN_VALUES = 3
+#: A standard deviation below this fraction of |mean| is float round-off, not spread.
+ROUNDOFF = 64 * np.finfo(np.float64).eps
 
 _POSITIVE = Interval(float, 0, None, closed="neither")
 _PARAMS = {"threshold": _POSITIVE, **CONTEXT_PARAMS}
@@ -138,8 +140,11 @@ def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
 
     The mean and standard deviation are themselves inflated by outliers
     (masking), and :math:`|z| \\le (n-1)/\\sqrt n` bounds what can be flagged
-    in small samples (Shiffler 1988): with n ≤ 10 no value reaches 3.
-    Constant series (s = 0): nothing is evaluated.
+    in small samples (Shiffler 1988): with n ≤ 10 no value reaches 3, and
+    ``Detection.note`` says so. Constant series (s = 0, or s below
+    :math:`64 \\epsilon |\\bar x|`, float round-off of equal values):
+    nothing is evaluated. Values beyond 1e150 are handled without overflow
+    (:func:`aquaflag.kernels.stats.mean_std`).
 
     References
     ----------
@@ -164,13 +169,20 @@ def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
 
 def _zscore_rule(x, st, params):
     scale = _floor(st["std"], params["min_scale"])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        usable = scale > 0
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # a spread at float round-off level is no spread: equal values never give z != 0
+        usable = scale > ROUNDOFF * np.abs(st["mean"])
         score = x - st["mean"]
         score /= scale  # in place: one full-size array per long series
     t = params["threshold"]
+    remark = ""
+    n = st["count"]
+    if np.ndim(n) == 0 and n > 1 and (n - 1) / np.sqrt(n) <= t:
+        remark = (f"with {int(n)} values no |z| can exceed (n-1)/sqrt(n) = "
+                  f"{(n - 1) / np.sqrt(n):.3g} <= threshold {t:g}: nothing can be flagged "
+                  "(Shiffler 1988); use modified_zscore for short series")
     return (usable, score, st["mean"] - t * scale, st["mean"] + t * scale,
-            "constant series (std = 0): nothing to judge", "")
+            "constant series (std = 0, or only float round-off): nothing to judge", remark)
 
 
 @register(
@@ -272,7 +284,7 @@ def _fences(x, q1, q3, lo_width, hi_width, threshold):
     """
     lower = q1 - lo_width
     upper = q3 + hi_width
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         usable = (hi_width > 0) & (lo_width > 0)
         # in place, side by side (a long series then holds one full-size float array)
         score = np.zeros_like(x)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..detection import Detection
+from ..kernels.stats import mean_std
 from ..registry import Interval, register
 
 __all__ = ["generalized_esd", "esd_critical_values"]
@@ -137,12 +138,11 @@ def generalized_esd(values, *, max_outliers: int = 10, alpha: float = 0.05) -> D
     removed = np.full(r, -1, dtype=np.int64)
     done = 0
     for i in range(r):  # r removal steps (not a loop over the points)
-        rest = s[lo:hi + 1]
-        mean = float(np.mean(rest))
-        sd = float(np.std(rest, ddof=1))
+        mean, sd = mean_std(s[lo:hi + 1], ddof=1)
         if not sd > 0:
             break
-        d_lo, d_hi = mean - s[lo], s[hi] - mean
+        with np.errstate(over="ignore"):  # beyond the largest float: an infinite statistic
+            d_lo, d_hi = mean - s[lo], s[hi] - mean
         if d_hi >= d_lo:
             stat[i], removed[i] = d_hi / sd, where[hi]
             hi -= 1
@@ -158,11 +158,11 @@ def generalized_esd(values, *, max_outliers: int = 10, alpha: float = 0.05) -> D
     score = np.full(n_all, np.nan)
     score[removed[:done]] = stat[:done]
     evaluated = ~np.isnan(x_all)
-    kept = evaluated & ~mask
+    kept_mean, kept_std = mean_std(x_all[evaluated & ~mask])
     stats = {
         "n_outliers": float(k),
-        "mean": float(np.mean(x_all[kept])),
-        "std": float(np.std(x_all[kept], ddof=1)) if kept.sum() > 1 else float("nan"),
+        "mean": kept_mean,
+        "std": kept_std,
         "lambda_1": float(lam[0]),
     }
     nan = np.full(n_all, np.nan)

@@ -93,24 +93,60 @@ def _stl_level(y: np.ndarray, period: int, seasonal: int, robust: bool):
 GROSS_FACTOR = 2.0
 
 
+#: Values this many robust scales away from the rolling median of one period are
+#: absurd (logger error codes such as 4294967295, a 10^8 spike): kept out of every fit.
+ABSURD_FACTOR = 1000.0
+
+
+def _absurd(y: np.ndarray, period: int) -> np.ndarray:
+    """Values absurdly far from their neighbourhood's median (for the fit only).
+
+    A huge value leaks into the first, non-robust LOESS pass of STL over a
+    whole window and can hide its neighbours; a rolling median over one period
+    does not move. Values beyond :data:`ABSURD_FACTOR` robust scales of the
+    residual from it are screened out before any fit.
+    """
+    import bottleneck as bn
+
+    w = min(y.size, period + 1 - period % 2)  # odd, about one period
+    half = w // 2
+    padded = np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)])
+    centre = bn.move_median(padded, w, min_count=1)[2 * half:]
+    r = y - centre
+    med, scale, _ = robust_scale(r)
+    if not scale > 0:
+        return np.zeros(y.size, dtype=bool)
+    return np.abs(r - med) > ABSURD_FACTOR * scale
+
+
+def _fill(y: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``y`` with the values at ``out`` replaced by linear interpolation."""
+    pos = np.arange(y.size)
+    return np.interp(pos, pos[~out], y[~out])
+
+
 def _decompose(y: np.ndarray, period: int, seasonal: int, robust: bool, threshold: float):
     """The fitted level (trend + seasonal) and the number of values kept out of the fit.
 
-    Robust: a robust STL finds the gross outliers (robust z of its residual
-    beyond GROSS_FACTOR x threshold); they are replaced by linear
-    interpolation and a plain STL is fitted to the cleaned series.
+    Robust: absurd values (:func:`_absurd`) are screened out first; a robust
+    STL then finds the gross outliers (robust z of its residual beyond
+    GROSS_FACTOR x threshold); both are replaced by linear interpolation and
+    a plain STL is fitted to the cleaned series.
     """
     if not robust:
         return _stl_level(y, period, seasonal, False)[0], 0
-    level = _stl_level(y, period, seasonal, True)[0]
+    absurd = _absurd(y, period)
+    if absurd.all():
+        absurd[:] = False
+    screened = _fill(y, absurd) if absurd.any() else y
+    level = _stl_level(screened, period, seasonal, True)[0]
     r = y - level
-    med, scale, _ = robust_scale(r)
+    med, scale, _ = robust_scale(r[~absurd])
     gross = np.abs(r - med) > GROSS_FACTOR * threshold * scale if scale > 0 else r != med
+    gross |= absurd
     if gross.all() or not gross.any():
         return _stl_level(y, period, seasonal, False)[0], 0
-    pos = np.arange(y.size)
-    clean = np.interp(pos, pos[~gross], y[~gross])
-    return _stl_level(clean, period, seasonal, False)[0], int(gross.sum())
+    return _stl_level(_fill(y, gross), period, seasonal, False)[0], int(gross.sum())
 
 
 @register(
@@ -165,8 +201,10 @@ def stl_residual(values, *, period: int | None = None, threshold: float = 3.5,
     (for an odd period R's low-pass length is the period itself, which
     statsmodels does not allow).
 
-    Robust mode is two fits: a robust STL (bisquare robustness weights)
-    finds the gross outliers — robust z of its residual beyond 2 ×
+    Robust mode is two fits: values absurdly far (1000 robust scales) from
+    the rolling median of one period are screened out first (a logger error
+    code such as 4294967295 would otherwise leak into a whole LOESS window),
+    then a robust STL (bisquare robustness weights) finds the gross outliers — robust z of its residual beyond 2 ×
     ``threshold`` — which are replaced by linear interpolation, and a plain
     STL is fitted to the cleaned series; its level (trend + seasonal) gives
     the residuals judged below. Why not the robust STL's own residuals: its
@@ -293,7 +331,9 @@ def stl_residual(values, *, period: int | None = None, threshold: float = 3.5,
         note = "; ".join(s for s in (note, few) if s)
     stats = {"period": float(period), "median": med, "mad": scale * MAD_FACTOR,
              "n_refit_excluded": float(dropped)}
-    tiny = 1e-9 * max(1.0, float(np.max(np.abs(y))))
+    # residual spread below round-off of the series' typical magnitude (not of its largest
+    # value: one huge spike must not make every other residual look like round-off)
+    tiny = 1e-9 * max(1.0, float(np.median(np.abs(y))))
     if not scale > tiny:
         return skip("STL fits the series exactly (constant or a pure cycle): no residual "
                     "spread, nothing to judge", **stats)

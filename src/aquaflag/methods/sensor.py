@@ -380,10 +380,14 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K,
         span = (tv[2:] - tv[:-2]).astype(np.float64)
         pos = span > 0
         w = np.where(pos, (tv[1:-1] - tv[:-2]) / np.where(pos, span, 1.0), 0.5)
-        ref = prev + w * (nxt - prev)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ref = prev + w * (nxt - prev)
+        huge = ~np.isfinite(ref)  # neighbours near the largest float: weigh halves instead
+        ref[huge] = (1 - w[huge]) * prev[huge] + w[huge] * nxt[huge]
     else:
-        ref = 0.5 * (prev + nxt)
-    d = mid - ref
+        ref = 0.5 * prev + 0.5 * nxt  # halves first: no overflow near the largest float
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = mid - ref
     stats: dict[str, float] = {}
     note = ""
     if threshold is None:
@@ -405,7 +409,7 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K,
     if suppress_neighbours and hit.any():
         victim = np.zeros(hit.size, dtype=bool)
         # neighbour on the right (j = i + 1) and on the left (j = i - 1) of each point i
-        opp = (d[1:] * d[:-1] < 0)
+        opp = ((d[1:] > 0) & (d[:-1] < 0)) | ((d[1:] < 0) & (d[:-1] > 0))  # no product: no overflow
         victim[:-1] |= hit[1:] & opp & (absd[1:] >= 1.5 * absd[:-1])
         victim[1:] |= hit[:-1] & opp & (absd[:-1] >= 1.5 * absd[1:])
         hit &= ~victim
