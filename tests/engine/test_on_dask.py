@@ -45,3 +45,39 @@ def test_unknown_engine_and_bad_scheduler():
     with pytest.raises(aquaflag.InputError, match="cannot reach the Dask scheduler"):
         aquaflag.evaluate(pd.Series([1.0, 2.0, 3.0]), [aquaflag.Rule("iqr")], engine="dask",
                           scheduler="tcp://127.0.0.1:1")
+
+
+def _raise_memory_error():
+    raise MemoryError("no room")
+
+
+def _kill_worker():
+    import os
+
+    os._exit(1)
+
+
+def test_task_errors_come_back_as_the_serial_path_raises_them():
+    # issue 12: a MemoryError in a task came back as FutureCancelledError
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    from aquaflag.engine.on_dask import _result
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        with pytest.raises(MemoryError, match="no room"):
+            _result(client.submit(_raise_memory_error, pure=False), "pH(A)")
+        lost = client.submit(_kill_worker, pure=False, retries=0)
+        with pytest.raises(aquaflag.InputError, match=r"judging series 'DO\(B\)'.*ran out of memory"):
+            _result(lost, "DO(B)")
+
+
+def test_dask_raises_the_same_input_error_as_serial():
+    frame = pd.DataFrame({"pH": np.arange(20.0)})  # no timestamps
+    rules = [aquaflag.Rule("hampel", {"window": "2h"})]
+    with pytest.raises(aquaflag.InputError) as serial:
+        aquaflag.evaluate(frame, rules)
+    with pytest.raises(aquaflag.InputError) as dask:
+        aquaflag.evaluate(frame, rules, engine="dask")
+    assert str(serial.value) == str(dask.value)

@@ -30,6 +30,32 @@ def _series_task(resolved, info, values: np.ndarray, order, sibling_values):
     return judge_series(resolved, info, values, order, sibling_values)
 
 
+def _result(future, column):
+    """A task's result; the serial path's errors come back as they are, a lost worker as one line.
+
+    A task that raised (an :class:`~aquaflag.errors.AquaflagError`, a
+    MemoryError) re-raises the same exception here, as the serial engine
+    would. A worker that died under the task (killed for memory by its
+    nanny, or by the system) is reported as an ``InputError`` naming the
+    series, instead of dask's ``FutureCancelledError``/``KilledWorker``.
+    """
+    import concurrent.futures
+
+    try:
+        return future.result()
+    except concurrent.futures.CancelledError as exc:
+        raise InputError(
+            f"the Dask worker judging series {column!r} was lost ({type(exc).__name__}); "
+            "most often it ran out of memory: give the workers more memory, or evaluate "
+            "fewer or shorter series at once") from None
+    except Exception as exc:  # noqa: BLE001 - sorted below: ours as is, dask's own as one line
+        if type(exc).__module__.startswith(("distributed", "dask")):
+            raise InputError(
+                f"the Dask worker judging series {column!r} failed ({type(exc).__name__}: "
+                f"{exc}); most often it ran out of memory") from None
+        raise
+
+
 def dask_detections(resolved: Sequence, frame: pd.DataFrame, infos: dict,
                     prior: pd.DataFrame | None, order, *, scheduler: str | None = None,
                     progress: Callable[[int, int], None] | None = None) -> dict:
@@ -64,7 +90,7 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, infos: dict,
                 futures[fut] = col
             out = {}
             for done, fut in enumerate(as_completed(futures), 1):
-                out[futures[fut]] = fut.result()
+                out[futures[fut]] = _result(fut, futures[fut])
                 if progress is not None:
                     progress(done, len(futures))
     finally:
