@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .._optional import require
 from ..errors import InputError
 from .series import evaluable, judge_series, needs_siblings, sibling_values
 
@@ -60,12 +61,9 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, infos: dict,
                     prior: pd.DataFrame | None, order, *, scheduler: str | None = None,
                     progress: Callable[[int, int], None] | None = None) -> dict:
     """``{column: {rule label: Detection}}`` for every column, computed on Dask."""
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise InputError(
-            "the Dask engine needs dask.distributed: pip install 'aquaflag[dask]'"
-        ) from None
+    distributed = require("dask.distributed", extra="dask", feature="the Dask engine")
+    Client, LocalCluster, as_completed = (distributed.Client, distributed.LocalCluster,
+                                          distributed.as_completed)
     wants_siblings = needs_siblings(resolved)
     cluster = None
     try:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+from .stats import HAS_NUMBA
+from .stats import medcouple as mc_fn
 
 __all__ = ["window_bounds", "rolling_robust", "rolling_mean_std", "ROBUST_STATS", "SMALL"]
 
@@ -176,7 +178,7 @@ def rolling_robust(values, starts, ends, *, min_periods: int = 1, medcouple: boo
     if x.size and (np.any(np.diff(starts) < 0) or np.any(np.diff(ends) < 0)):
         raise ValueError("window starts and ends must be non-decreasing")
     cells = int((ends - starts).sum()) if x.size else 0
-    if cells <= SMALL:
+    if cells <= SMALL or not HAS_NUMBA:
         out = _robust_numpy(x, starts, ends, medcouple)
     else:
         kernel = _numba_kernel()
@@ -202,7 +204,6 @@ def _robust_numpy(x, starts, ends, medcouple: bool) -> dict:
         return out
     chunk = max(1, SMALL // width)
     offs = np.arange(width)
-    from .stats import medcouple as mc_fn
 
     for a in range(0, n, chunk):
         b = min(n, a + chunk)

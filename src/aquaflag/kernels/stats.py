@@ -16,6 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._optional import available
+
+#: Whether the compiled kernels can be used (``pip install 'aquaflag[fast]'``);
+#: without numba the NumPy paths give the same results, more slowly.
+HAS_NUMBA = available("numba")
+
 __all__ = ["medcouple", "medcouple_owned", "mad", "mean_abs_dev", "quantiles", "finite", "mean_std"]
 
 #: Candidate kernel values are materialised once at most this many per input value.
@@ -314,7 +320,7 @@ class _KernelSelector:
         Rows are done in chunks so that the temporaries stay small on long series.
         """
         out = np.empty(self.p, dtype=self.index_dtype)
-        if self.p >= _COMPILED_MIN_ROWS:
+        if self.p >= _COMPILED_MIN_ROWS and HAS_NUMBA:
             from ._numba import count_keys_before
 
             count_keys_before(self.u, self.v, float(tau), strict, out)

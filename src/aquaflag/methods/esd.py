@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._optional import require
 from ..detection import Detection
 from ..kernels.stats import mean_std
 from ..registry import Interval, register
@@ -30,8 +31,7 @@ def esd_critical_values(n: int, r: int, alpha: float) -> np.ndarray:
     >>> np.round(esd_critical_values(54, 3, 0.05), 3)
     array([3.159, 3.151, 3.144])
     """
-    from scipy.stats import t as t_dist
-
+    t_dist = require("scipy.stats", extra="stats", feature="generalized_esd").t
     i = np.arange(1, r + 1, dtype=np.float64)
     p = 1.0 - alpha / (2.0 * (n - i + 1))
     tq = t_dist.ppf(p, n - i - 1)

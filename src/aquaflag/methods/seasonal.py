@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .._optional import require
 from ..detection import Detection
 from ..errors import ParameterError
 from ..registry import Boolean, Interval, register
@@ -76,8 +77,7 @@ def _fmt_step(step_ns: int) -> str:
 
 def _stl_level(y: np.ndarray, period: int, seasonal: int, robust: bool):
     """trend + seasonal of STL with R's ``stl`` defaults; also the robustness weights."""
-    from statsmodels.tsa.seasonal import STL
-
+    STL = require("statsmodels.tsa.seasonal", extra="stats", feature="stl_residual").STL
     trend_len = _odd_at_least(1.5 * period / (1 - 1.5 / seasonal))
     low_len = period + 1 if period % 2 == 0 else period + 2  # smallest odd > period
     fit = STL(
