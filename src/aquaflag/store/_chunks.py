@@ -71,14 +71,15 @@ def unpack_added(blob: bytes) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype=_T)
 
 
-def slices(n: int, size: int = CHUNK) -> list[slice]:
-    """Consecutive slices of at most ``size`` covering ``range(n)``.
+def slices(n: int, size: int | None = None) -> list[slice]:
+    """Consecutive slices of at most ``size`` (default :data:`CHUNK`) covering ``range(n)``.
 
     Examples
     --------
     >>> slices(5, 2)
     [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
     """
+    size = CHUNK if size is None else size
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 

@@ -761,7 +761,7 @@ class Store:
                     _check_unlocked(name, lo, hi, spans, srow["tz"])
                     inserts.append((k, {
                         "series_id": srow["id"], "t_start": lo, "t_end": hi, "action": r["action"],
-                        "flag": dv.decision_code(r["action"], r.get("flag")), "undoes": None,
+                        "flag": dv.decision_code(r["action"], _norm_flag(r.get("flag"))), "undoes": None,
                         "reviewer": str(r["reviewer"]).strip(), "reason": str(r["reason"]).strip(),
                         "decided_us": now, "auto_flag": worst(st.auto[a:b]), "n_values": b - a}))
             for k, values in inserts:  # ids in the given order; one statement each keeps them known
@@ -1097,7 +1097,17 @@ def _check_who(reviewer, reason, *, where: str) -> None:
         raise ParameterError(f"{where}: reason must be a non-empty text saying why; got {reason!r}")
 
 
+def _norm_flag(flag):
+    """None for a missing flag (None, NaN, NA); an int for an integral number; else unchanged."""
+    if flag is None or (not isinstance(flag, str) and pd.isna(flag)):
+        return None
+    if isinstance(flag, (float, np.floating)) and float(flag).is_integer():
+        return int(flag)
+    return flag
+
+
 def _check_decision(action, flag, reviewer, reason, *, where: str) -> None:
+    flag = _norm_flag(flag)
     if action not in ACTIONS:
         raise ParameterError(f"{where}: action must be one of {', '.join(map(repr, ACTIONS[:3]))} "
                              f"(and store.undo for undo); got {action!r}")
@@ -1106,7 +1116,7 @@ def _check_decision(action, flag, reviewer, reason, *, where: str) -> None:
                 or int(flag) not in _SETTABLE:
             raise ParameterError(f"{where}: set_flag needs flag= one of 1 (good), 2 (not evaluated), "
                                  f"3 (suspect), 4 (fail); got {flag!r}")
-    elif flag is not None and not (isinstance(flag, float) and math.isnan(flag)):
+    elif flag is not None:
         raise ParameterError(f"{where}: flag= goes with action='set_flag' only; {action!r} sets "
                              f"{dv.ACTION_CODES.get(action, 'nothing')}")
     _check_who(reviewer, reason, where=where)
