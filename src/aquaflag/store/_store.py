@@ -277,14 +277,53 @@ class Store:
         t_all, tz = index_ns(frame.index)
         order = np.argsort(t_all, kind="stable")
         t_sorted = t_all[order]
-        infos = series_of(frame)
-        rows = self._ensure_series(conn, infos, tz, now)
-        added = {}
-        for col in frame.columns:
-            name = str(col)
-            v = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)[order]
+        rows = self._ensure_series(conn, series_of(frame), tz, now)
+        block = frame.to_numpy(dtype=np.float64, na_value=np.nan)[order]
+        items = []
+        for j, col in enumerate(frame.columns):
+            v = block[:, j]
             keep = ~np.isnan(v)
-            added[name] = self._write_values(conn, rows[name], t_sorted[keep], v[keep], now)
+            items.append((rows[str(col)], t_sorted[keep], v[keep]))
+        return self._write_many(conn, items, now)
+
+    def _write_many(self, conn, items, now: int) -> dict[str, int]:
+        """Write sorted values of several series; appends after a series' end take a fast path.
+
+        An append (all new times after the series' last time) only re-packs the
+        series' last chunk when it is not full; the updates and inserts of all
+        series go to the database in one statement each.
+        """
+        c = value_chunk.c
+        updates, inserts, added = [], [], {}
+        for srow, t, v in items:
+            name = srow["name"]
+            if t.size == 0:
+                added[name] = 0
+                continue
+            last = conn.execute(_LAST_CHUNK, {"sid": srow["id"]}).first()
+            if last is not None and t[0] <= last.t_last:  # not an append: the general path
+                added[name] = self._write_values(conn, srow, t, v, now)
+                continue
+            n_new = int(t.size)
+            new_added = np.full(t.size, now, dtype=np.int64)
+            if last is not None and last.n < ch.CHUNK:
+                room = ch.CHUNK - last.n
+                head_t = np.concatenate([ch.unpack_times(last.times), t[:room]])
+                head_v = np.concatenate([ch.unpack_values(last.vals), v[:room]])
+                head_a = np.concatenate([ch.unpack_added(last.added), new_added[:room]])
+                p = ch.pack(head_t, head_v)
+                updates.append({"cid": last.id, "t_last": p.t_last, "n": p.n, "times": p.times,
+                                "vals": p.values, "added": ch.pack_added(head_a)})
+                t, v, new_added = t[room:], v[room:], new_added[room:]
+            for sl in ch.slices(t.size):
+                p = ch.pack(t[sl], v[sl])
+                inserts.append({"series_id": srow["id"], "t_first": p.t_first, "t_last": p.t_last, "n": p.n,
+                                "times": p.times, "vals": p.values, "added": ch.pack_added(new_added[sl])})
+            added[name] = n_new
+        if updates:
+            conn.execute(_UPDATE_CHUNK, updates)
+        if inserts:
+            conn.execute(value_chunk.insert(), inserts)
         return added
 
     def _write_values(self, conn, srow: Mapping, t: np.ndarray, v: np.ndarray, now: int) -> int:
@@ -456,10 +495,12 @@ class Store:
         with self._w.begin() as conn:
             now = now_us()
             srows = self._ensure_series(conn, series_of(data), tz, now)
-            for col in data.columns:  # raw values first: a conflict stops everything
-                v = data[col].to_numpy(dtype=np.float64, na_value=np.nan)[order]
-                keep = ~np.isnan(v)
-                self._write_values(conn, srows[str(col)], t_all[order][keep], v[keep], now)
+            block = data.to_numpy(dtype=np.float64, na_value=np.nan)[order]
+            items = []
+            for j, col in enumerate(data.columns):  # raw values first: a conflict stops everything
+                keep = ~np.isnan(block[:, j])
+                items.append((srows[str(col)], t_all[order][keep], block[keep, j]))
+            self._write_many(conn, items, now)
             run_id = conn.execute(run.insert().values(
                 recorded_us=now, aquaflag_version=__version__, config_text=config_text)).inserted_primary_key[0]
             if rules:
@@ -547,6 +588,19 @@ class Store:
     # ------------------------------------------------------------------ derived state
     def _state(self, conn, srow: Mapping, lo: int | None, hi: int | None, as_of: int | None) -> State:
         sid = srow["id"]
+        times, values, auto, run_of, run_ids = self._auto(conn, sid, lo, hi, as_of)
+        entries = self._decision_rows(conn, sid, lo, hi, as_of)
+        on = dv.active([e["id"] for e in entries], [e["action"] for e in entries],
+                       [e["undoes"] for e in entries])
+        applied = [e for e, a in zip(entries, on) if a and e["action"] != "undo"]
+        final, governing = dv.paint_decisions(times, auto, [e["t_start"] for e in applied],
+                                              [e["t_end"] for e in applied], [e["flag"] for e in applied])
+        levels = dv.levels_at(times, self._periods(conn, sid, as_of))
+        return State(srow["name"], srow["tz"], times, values, auto, run_of, run_ids, final, governing,
+                     applied, levels)
+
+    def _auto(self, conn, sid: int, lo: int | None, hi: int | None, as_of: int | None):
+        """Times, values and automatic flags (with the run that set each) of one series."""
         times, values = self._read_values(conn, sid, lo, hi, as_of)
         f = run_flag_chunk.c
         q = (sa.select(f.run_id, f.times, f.codes).where(f.series_id == sid)
@@ -564,15 +618,7 @@ class Store:
         runs = [(np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts]))
                 for parts in per_run.values()]
         auto, run_of = dv.paint_runs(times, runs)
-        entries = self._decision_rows(conn, sid, lo, hi, as_of)
-        on = dv.active([e["id"] for e in entries], [e["action"] for e in entries],
-                       [e["undoes"] for e in entries])
-        applied = [e for e, a in zip(entries, on) if a and e["action"] != "undo"]
-        final, governing = dv.paint_decisions(times, auto, [e["t_start"] for e in applied],
-                                              [e["t_end"] for e in applied], [e["flag"] for e in applied])
-        levels = dv.levels_at(times, self._periods(conn, sid, as_of))
-        return State(srow["name"], srow["tz"], times, values, auto, run_of, run_ids, final, governing,
-                     applied, levels)
+        return times, values, auto, run_of, run_ids
 
     def _decision_rows(self, conn, sid, lo, hi, as_of) -> list[Mapping]:
         d = decision.c
@@ -750,22 +796,24 @@ class Store:
                     bounds.append((lo, hi, point))
                 lo_all = min(b[0] for b in bounds)
                 hi_all = max(b[1] for b in bounds)
-                st = self._state(conn, srow, lo_all, hi_all, None)
+                times, _, auto, _, _ = self._auto(conn, srow["id"], lo_all, hi_all, None)
                 spans = self._periods(conn, srow["id"], None)
                 for k, (lo, hi, point) in zip(ks, bounds):
                     r = rows[k]
-                    a = int(np.searchsorted(st.times, lo, side="left"))
-                    b = int(np.searchsorted(st.times, hi, side="right"))
+                    a = int(np.searchsorted(times, lo, side="left"))
+                    b = int(np.searchsorted(times, hi, side="right"))
                     if b == a:
-                        raise InputError(_no_value_message(name, lo, hi, point, st, srow["tz"]))
+                        raise InputError(_no_value_message(name, lo, hi, point, srow["tz"]))
                     _check_unlocked(name, lo, hi, spans, srow["tz"])
                     inserts.append((k, {
                         "series_id": srow["id"], "t_start": lo, "t_end": hi, "action": r["action"],
                         "flag": dv.decision_code(r["action"], _norm_flag(r.get("flag"))), "undoes": None,
                         "reviewer": str(r["reviewer"]).strip(), "reason": str(r["reason"]).strip(),
-                        "decided_us": now, "auto_flag": worst(st.auto[a:b]), "n_values": b - a}))
-            for k, values in inserts:  # ids in the given order; one statement each keeps them known
-                ids[k] = int(conn.execute(decision.insert().values(**values)).inserted_primary_key[0])
+                        "decided_us": now, "auto_flag": worst(auto[a:b]), "n_values": b - a}))
+            got = conn.execute(decision.insert().returning(decision.c.id, sort_by_parameter_order=True),
+                               [values for _, values in inserts]).scalars().all()
+            for (k, _), new_id in zip(inserts, got):
+                ids[k] = int(new_id)
         return ids
 
     def undo(self, decision_id: int, *, reviewer: str, reason: str) -> int:
@@ -808,12 +856,12 @@ class Store:
                                  f"{'that undo' if by else 'the undo that took it back'}")
             _check_unlocked(srow["name"], target["t_start"], target["t_end"],
                             self._periods(conn, srow["id"], None), srow["tz"])
-            st = self._state(conn, srow, target["t_start"], target["t_end"], None)
+            times, _, auto, _, _ = self._auto(conn, srow["id"], target["t_start"], target["t_end"], None)
             now = now_us()
             new_id = conn.execute(decision.insert().values(
                 series_id=srow["id"], t_start=target["t_start"], t_end=target["t_end"], action="undo",
                 flag=None, undoes=target_id, reviewer=str(reviewer).strip(), reason=str(reason).strip(),
-                decided_us=now, auto_flag=worst(st.auto), n_values=int(st.times.size))
+                decided_us=now, auto_flag=worst(auto), n_values=int(times.size))
             ).inserted_primary_key[0]
         return int(new_id)
 
@@ -1052,6 +1100,17 @@ class Store:
         return ds
 
 
+# --------------------------------------------------------------------------- statements
+_c = value_chunk.c
+#: The last chunk of a series (the index on (series_id, t_last) makes it one lookup).
+_LAST_CHUNK = (sa.select(_c.id, _c.t_last, _c.n, _c.times, _c.vals, _c.added)
+               .where(_c.series_id == sa.bindparam("sid")).order_by(_c.t_last.desc()).limit(1))
+#: Re-pack a chunk in place (its first time stays).
+_UPDATE_CHUNK = (value_chunk.update().where(_c.id == sa.bindparam("cid"))
+                 .values(t_last=sa.bindparam("t_last"), n=sa.bindparam("n"), times=sa.bindparam("times"),
+                         vals=sa.bindparam("vals"), added=sa.bindparam("added")))
+
+
 # --------------------------------------------------------------------------- helpers
 def _as_frame(frame, what: str = "values") -> pd.DataFrame:
     if isinstance(frame, pd.Series):
@@ -1131,7 +1190,7 @@ def _check_unlocked(name: str, lo: int, hi: int, spans, tz) -> None:
                 f"start, end, 'provisional', reviewer=..., reason=...)")
 
 
-def _no_value_message(name, lo, hi, point, st: State, tz) -> str:
+def _no_value_message(name, lo, hi, point, tz) -> str:
     if point:
         return (f"series {name!r} has no value at {_fmt(lo, tz)}; give the exact time of a value, "
                 "or end= for a time range")
