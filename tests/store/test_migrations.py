@@ -84,3 +84,21 @@ def test_postgresql_urls_go_to_psycopg():
     assert _db.resolve_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     with pytest.raises(InputError, match="only sqlite"):
         _db.make_engines("mysql://u@h/db")
+
+
+def test_the_database_refuses_to_change_or_delete_ledger_and_run_rows(store):
+    import sqlalchemy as sa
+
+    import aquaflag
+    from aquaflag.store._schema import decision, provenance, run
+
+    data = frame(30)
+    data.iloc[3, 0] = 50.0
+    store.record_run(aquaflag.detect(data, method="zscore", threshold=2.0))
+    store.decide("pH(A)", data.index[3], action="accept", reviewer="kim", reason="real")
+    for statement in (decision.update().values(reason="edited"), decision.delete(),
+                      run.update().values(config_text=""), provenance.delete()):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with store._w.begin() as conn:
+                conn.execute(statement)
+    assert store.decisions()["reason"].tolist() == ["real"]
