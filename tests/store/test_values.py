@@ -126,6 +126,12 @@ def test_unknown_series_and_bad_arguments(store):
 
 
 def test_open_store_accepts_paths_and_urls(tmp_path, target):
+    if target.startswith("postgresql"):  # the plain postgresql:// form goes to psycopg 3
+        with open_store(target.replace("postgresql+psycopg://", "postgresql://", 1)) as s:
+            assert s.url.startswith("postgresql+psycopg://") and s.backend == "postgresql"
+            s.add_values(frame(3))
+        with open_store(target) as s:
+            assert len(s.values("pH(A)")) == 3
     path = tmp_path / "sub.sqlite"
     with open_store(path) as s:  # a Path, created when missing
         s.add_values(frame(3))

@@ -159,6 +159,7 @@ class Store:
     def close(self) -> None:
         """Release the database connections (the store stays on disk / on the server)."""
         self._w.dispose()
+        self._r.dispose()
 
     def __enter__(self) -> "Store":
         return self
@@ -271,13 +272,14 @@ class Store:
         """
         frame = _as_frame(frame)
         with self._w.begin() as conn:
-            return self._add_frame(conn, frame, now_us())
+            return self._add_frame(conn, frame)
 
-    def _add_frame(self, conn, frame: pd.DataFrame, now: int) -> dict[str, int]:
+    def _add_frame(self, conn, frame: pd.DataFrame) -> dict[str, int]:
         t_all, tz = index_ns(frame.index)
         order = np.argsort(t_all, kind="stable")
         t_sorted = t_all[order]
-        rows = self._ensure_series(conn, series_of(frame), tz, now)
+        rows = self._ensure_series(conn, series_of(frame), tz, now_us())
+        now = now_us()  # read after the series are locked: clock order = commit order per series
         block = frame.to_numpy(dtype=np.float64, na_value=np.nan)[order]
         items = []
         for j, col in enumerate(frame.columns):
@@ -493,8 +495,8 @@ class Store:
         t_all, tz = index_ns(data.index)
         order = np.argsort(t_all, kind="stable")
         with self._w.begin() as conn:
-            now = now_us()
-            srows = self._ensure_series(conn, series_of(data), tz, now)
+            srows = self._ensure_series(conn, series_of(data), tz, now_us())
+            now = now_us()  # after the lock: a later run of a series has a later clock time
             block = data.to_numpy(dtype=np.float64, na_value=np.nan)[order]
             items = []
             for j, col in enumerate(data.columns):  # raw values first: a conflict stops everything
