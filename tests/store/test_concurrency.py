@@ -129,3 +129,35 @@ store.record_run(aquaflag.detect(data, method="zscore"))
         assert again.runs()["run"].tolist() == [rid]
         assert len(again.flags(S)) == 5000
         assert np.isfinite(again.values(S).to_numpy()).all()
+
+
+def test_two_writers_adding_the_same_new_series_at_once(store):
+    data = frame(3000, freq="min", columns=("new(A)", "new(B)"))
+    counts, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def add(part):
+        try:
+            barrier.wait()
+            counts.append(store.add_values(data.iloc[part]))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    halves = [np.arange(0, 2000), np.arange(1000, 3000)]  # overlapping, identical values
+    threads = [threading.Thread(target=add, args=(h,)) for h in halves]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert sum(c["new(A)"] for c in counts) == 3000  # each value written once
+    assert (store.values("new(B)").to_numpy() == data["new(B)"].to_numpy()).all()
+    assert len(store.series()) == 2
+
+
+def test_sqlite_runs_in_wal_mode_with_durable_commits(tmp_path):
+    with open_store(tmp_path / "qc.sqlite") as s:
+        with s._w.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
