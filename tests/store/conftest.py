@@ -16,13 +16,10 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import uuid
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 sa = pytest.importorskip("sqlalchemy", reason="the store needs SQLAlchemy: pip install 'aquaflag[store]'")
@@ -59,9 +56,9 @@ class _Server:
         if env_url:
             self.url = env_url
             return
-        try:
-            import psycopg  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None:
             self.reason = "psycopg is not installed: pip install 'aquaflag[postgresql]'"
             return
         bindir = _pg_bin()

@@ -1,9 +1,6 @@
-"""Helpers of the store tests: small frames, an independent oracle of final flags, subprocesses."""
+"""Helpers of the store tests: small frames and an independent oracle of final flags."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -15,12 +12,6 @@ def frame(n: int = 50, start: str = "2021-01-01", freq: str = "D", columns=("pH(
     rng = np.random.default_rng(seed)
     idx = pd.date_range(start, periods=n, freq=freq)
     return pd.DataFrame({c: rng.normal(7 + k, 0.3, n) for k, c in enumerate(columns)}, index=idx)
-
-
-def run_python(code: str, *args: str, timeout: float = 60) -> subprocess.Popen:
-    """Start ``python -c code args`` (the test's interpreter) with stdout piped."""
-    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
 
 
 def oracle_flags(times, auto: dict, ledger: list[dict]) -> pd.Series:

@@ -71,7 +71,6 @@ def test_csv_has_final_flag_qualifier_reviewer_and_approval_per_value(reviewed, 
 def test_netcdf_follows_cf_flag_conventions(reviewed, tmp_path):
     xr = pytest.importorskip("xarray", reason="pip install 'aquaflag[netcdf]'")
     store, data, res, ids = reviewed
-    t = data.index
     path = tmp_path / "qc.nc"
     store.export_netcdf(path)
     with xr.open_dataset(path, engine="h5netcdf") as ds:

@@ -76,9 +76,12 @@ for PostgreSQL and ``netcdf`` for :meth:`Store.export_netcdf`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._derive import LEVELS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._store import Store
 
 __all__ = ["open_store", "Store", "ACTIONS", "LEVELS"]
 

@@ -295,7 +295,6 @@ class Store:
         series' last chunk when it is not full; the updates and inserts of all
         series go to the database in one statement each.
         """
-        c = value_chunk.c
         updates, inserts, added = [], [], {}
         for srow, t, v in items:
             name = srow["name"]
