@@ -1,0 +1,1 @@
+"""Migration scripts, oldest first (``v0001_...``, ``v0002_...``)."""
