@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import ParameterError, did_you_mean
 from .variables import SeriesInfo, describe as describe_series
-from .windows import WindowError, parse_window
+from .windows import Window, WindowError, parse_window
 from .windows import describe as describe_windows
 
 __all__ = [
@@ -37,6 +37,9 @@ __all__ = [
     "names",
     "specs",
     "CONTEXT",
+    "Reach",
+    "POINTWISE",
+    "WHOLE",
 ]
 
 
@@ -285,6 +288,59 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """How far around a value a method looks to judge it.
+
+    ``back`` and ``ahead`` are windows (a number of non-missing values, or a
+    time span); ``None`` means the whole series: the method's statistics come
+    from every value (a whole-series z-score, thresholds derived from the
+    series itself). Incremental runs (:mod:`aquaflag.ingest`) use it to load
+    just the context a new value needs and to re-judge the values whose
+    future has just arrived.
+    """
+
+    back: Window | None
+    ahead: Window | None
+
+    @property
+    def whole(self) -> bool:
+        """Whether the method needs the whole series."""
+        return self.back is None or self.ahead is None
+
+    @property
+    def causal(self) -> bool:
+        """Whether a value is judged from itself and earlier values only."""
+        return not self.whole and not (self.ahead.count or self.ahead.span_ns)  # type: ignore[union-attr]
+
+    @staticmethod
+    def of_window(window: Any, center: bool) -> "Reach":
+        """The reach of a rolling window (count or time), centred or trailing."""
+        w = parse_window(window)
+        if w.count is not None:
+            back = w.count // 2 if center else w.count - 1
+            ahead = w.count - 1 - back
+            return Reach(_count(back), _count(ahead))
+        assert w.span_ns is not None
+        half = Window(count=None, span_ns=w.span_ns // 2, text=f"{w.text}/2")
+        return Reach(half, half) if center else Reach(w, _count(0))
+
+    @staticmethod
+    def points(back: int, ahead: int) -> "Reach":
+        """A reach of a few neighbouring values."""
+        return Reach(_count(back), _count(ahead))
+
+
+def _count(n: int) -> Window:
+    return Window(count=int(n), span_ns=None, text=str(int(n)))
+
+
+#: A method that judges each value on its own.
+POINTWISE = Reach.points(0, 0)
+#: A method whose statistics come from the whole series.
+WHOLE = Reach(None, None)
+
+
+@dataclass(frozen=True)
 class MethodSpec:
     """A registered detection method: its function and declared parameters."""
 
@@ -296,6 +352,11 @@ class MethodSpec:
     formula: str
     default_severity: str = "suspect"
     context: tuple[str, ...] = ()
+    reach_of: Callable[[dict[str, Any]], Reach] | None = None
+
+    def reach(self, params: dict[str, Any]) -> Reach:
+        """How far around a value the method looks with these (validated) parameters."""
+        return WHOLE if self.reach_of is None else self.reach_of(params)
 
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
         """Return the full parameter set (defaults filled in), validated.
@@ -361,8 +422,13 @@ def register(
     family: str,
     formula: str,
     default_severity: str = "suspect",
+    reach: Reach | Callable[[dict[str, Any]], Reach] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a detection method under ``name``.
+
+    ``reach`` says how far around a value the method looks (a :class:`Reach`,
+    or a function of the validated parameters returning one); by default the
+    whole series.
 
     The decorated function keeps working as a plain function; calling it
     validates its parameters against the declaration first (the engine
@@ -395,6 +461,7 @@ def register(
             formula=formula,
             default_severity=default_severity,
             context=tuple(c for c in CONTEXT if c in sig.parameters),
+            reach_of=(lambda _params, r=reach: r) if isinstance(reach, Reach) else reach,
         )
         if name in _REGISTRY:
             raise ValueError(f"method {name!r} is registered twice")

@@ -71,6 +71,11 @@ class Rule:
                        label=self.label or spec.name)
 
     @property
+    def reach(self) -> registry.Reach:
+        """How far around a value the rule looks (its method's reach with its parameters)."""
+        return registry.get(self.method).reach(dict(self.params))
+
+    @property
     def context(self) -> tuple[str, ...]:
         """The data context the rule's method takes (``times``, ``series``, ``siblings``)."""
         return registry.get(self.method).context

@@ -7,7 +7,9 @@ thing (and is refused the same way) wherever it is written.
 
 Grammar
 -------
-* A whole number (``96``, ``96.0``, ``"96"``): a number of points.
+* A whole number (``96``, ``96.0``, ``"96"``): a number of values. Missing
+  values are not counted: a window of 96 holds 96 measurements, whatever the
+  gaps (and whatever rows other series add to a wide frame).
 * A pandas frequency string with a fixed length (``"15min"``, ``"2h"``,
   ``"1D"``, ``"1W"``, ``"30s"``, ``"500ms"``), read by
   :func:`pandas.tseries.frequencies.to_offset` first, so ``"1MS"`` is a month

@@ -13,14 +13,14 @@ from aquaflag.methods import hampel
 
 
 def brute_force(x, half, threshold=3.0, min_scale=0.0, min_periods=3):
-    """Centred count window of 2*half+1 points, clipped at the ends, NaN ignored."""
+    """Centred count window of 2*half+1 values (missing values skipped, not counted), clipped."""
     n = len(x)
     flag = np.zeros(n, dtype=bool)
     score = np.full(n, np.nan)
-    for i in range(n):
-        w = x[max(0, i - half): i + half + 1]
-        w = w[~np.isnan(w)]
-        if np.isnan(x[i]) or w.size < min_periods:
+    valid = np.flatnonzero(~np.isnan(x))
+    for r, i in enumerate(valid):
+        w = x[valid[max(0, r - half): r + half + 1]]
+        if w.size < min_periods:
             continue
         m = np.median(w)
         s = max(np.median(np.abs(w - m)) / 0.6745, min_scale)  # 1.4826 = 1 / 0.6745

@@ -131,11 +131,32 @@ def resolution(x: np.ndarray) -> float:
     return float(f"{float(steps.min()):.9g}") if steps.size else 0.0
 
 
-def rolling_bounds(window, n: int, *, times, center: bool, method: str, param: str = "window"
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _count_bounds(values: np.ndarray, count: int, center: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of ``count`` non-missing values (missing values are skipped, not counted).
+
+    A window of 96 values is 96 measurements whatever the gaps; counting rows
+    would make a series' windows depend on the rows other series add to a
+    wide frame (and on what a store keeps: it keeps no missing values).
+    """
+    valid = np.flatnonzero(~np.isnan(values))
+    m = valid.size
+    rank = np.searchsorted(valid, np.arange(values.size))  # valid values before each row
+    if m == 0:
+        zeros = np.zeros(values.size, dtype=np.int64)
+        return zeros, zeros.copy()
+    s, e = window_bounds(m, count=count, center=center)  # in ranks of the valid values
+    r = np.minimum(rank, m - 1)
+    starts = valid[s[r]]
+    ends = np.where(e[r] > 0, valid[np.maximum(e[r] - 1, 0)] + 1, 0)
+    return starts.astype(np.int64), np.maximum(ends, starts).astype(np.int64)
+
+
+def rolling_bounds(window, values: np.ndarray, *, times, center: bool, method: str,
+                   param: str = "window") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Each point's window ``[start, end)`` for a validated window, and the points without a time.
 
-    A count window needs no timestamps. A time window does (else
+    A count window counts non-missing values (:func:`_count_bounds`) and needs
+    no timestamps. A time window does (else
     :func:`need_times`); points whose timestamp is missing (NaT) are returned
     as a mask: the caller judges none of them and keeps them out of every
     window (give them NaN values). They take the previous timestamp for the
@@ -143,10 +164,10 @@ def rolling_bounds(window, n: int, *, times, center: bool, method: str, param: s
     """
     w = parse_window(window)
     if w.count is not None:
-        starts, ends = window_bounds(n, count=w.count, center=center)
-        return starts, ends, None
+        return (*_count_bounds(values, w.count, center), None)
     if times is None:
         raise need_times(method, param, str(window))
+    n = values.size
     t = time_ns(times, n, method)
     nat = t == NAT
     if nat.all():

@@ -23,10 +23,10 @@ import numpy as np
 from ..errors import InputError, ParameterError
 from ..kernels import rolling
 from ..kernels.stats import mean_std, medcouple, medcouple_owned
-from ..registry import Boolean, Interval, Options, Param, WindowSpan
+from ..registry import WHOLE, Boolean, Interval, Options, Param, Reach, WindowSpan
 from ._common import rolling_bounds
 
-__all__ = ["reference_stats", "CONTEXT_PARAMS", "describe_context"]
+__all__ = ["reference_stats", "CONTEXT_PARAMS", "describe_context", "context_reach"]
 
 
 #: Parameters every distribution test takes besides ``threshold``.
@@ -44,6 +44,13 @@ CONTEXT_PARAMS = {
 }
 
 _SEASON_OF_MONTH = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0])  # index = month; DJF=0
+
+
+def context_reach(params: dict) -> Reach:
+    """How far a distribution test looks: its window, or the whole series (and seasons)."""
+    if params.get("window") is not None:
+        return Reach.of_window(params["window"], params.get("center", True))
+    return WHOLE
 
 
 def describe_context(window, by, doy_window) -> str:
@@ -88,7 +95,7 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
     if window is not None and by is not None:
         raise ParameterError("window and by are exclusive: judge against a rolling window or a season, not both")
     if window is not None:
-        starts, ends, nat = rolling_bounds(window, n, times=times, center=center, method=method)
+        starts, ends, nat = rolling_bounds(window, x, times=times, center=center, method=method)
         if nat is not None:  # no timestamp: in no window, and not judged (count 0 below)
             x = np.where(nat, np.nan, x)
         out: dict[str, np.ndarray] = {}

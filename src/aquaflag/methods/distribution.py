@@ -34,7 +34,7 @@ import numpy as np
 from ..detection import Detection
 from ..registry import Interval, register
 from ._common import MAD_FACTOR, MEANAD_FACTOR, as_float
-from .context import CONTEXT_PARAMS, describe_context, reference_stats
+from .context import CONTEXT_PARAMS, context_reach, describe_context, reference_stats
 
 __all__ = ["zscore", "modified_zscore", "iqr", "adjusted_boxplot", "MIN_VALUES"]
 
@@ -109,6 +109,7 @@ def _floor(scale: np.ndarray, min_scale: float) -> np.ndarray:
     "zscore",
     params=_PARAMS,
     family="distribution",
+    reach=context_reach,
     formula="|x - mean| / std > threshold   (std: sample standard deviation, ddof = 1)",
 )
 def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
@@ -189,6 +190,7 @@ def _zscore_rule(x, st, params):
     "modified_zscore",
     params=_PARAMS,
     family="distribution",
+    reach=context_reach,
     formula="|0.6745 (x - median) / MAD| > threshold   (MAD = median |x - median|)",
 )
 def modified_zscore(values, *, threshold: float = 3.5, window=None, center: bool = True,
@@ -302,6 +304,7 @@ def _fences(x, q1, q3, lo_width, hi_width, threshold):
     "iqr",
     params=_PARAMS,
     family="distribution",
+    reach=context_reach,
     formula="x < Q1 - threshold*IQR  or  x > Q3 + threshold*IQR   (IQR = Q3 - Q1)",
 )
 def iqr(values, *, threshold: float = 1.5, window=None, center: bool = True,
@@ -370,6 +373,7 @@ def _iqr_rule(x, st, params):
     "adjusted_boxplot",
     params=_PARAMS,
     family="distribution",
+    reach=context_reach,
     formula=("MC >= 0: [Q1 - t*exp(-4 MC)*IQR, Q3 + t*exp(3 MC)*IQR]; "
              "MC < 0: [Q1 - t*exp(-3 MC)*IQR, Q3 + t*exp(4 MC)*IQR]; MC = medcouple, t = threshold"),
 )

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..detection import Detection
 from ..kernels.rolling import rolling_robust
-from ..registry import Boolean, Interval, WindowSpan, register
+from ..registry import Boolean, Interval, Reach, WindowSpan, register
 from ._common import MAD_SCALE, rolling_bounds
 
 __all__ = ["hampel"]
@@ -25,6 +25,7 @@ __all__ = ["hampel"]
             "min_periods": Interval(int, 3, None), "center": Boolean(),
             "min_scale": Interval(float, 0, None, closed="left")},
     family="rolling",
+    reach=lambda p: Reach.of_window(p["window"], p["center"]),
     formula=("|x - m| > threshold * max(1.4826 * MAD, min_scale); m, MAD: median and median "
              "absolute deviation (from m) of the point's window"),
 )
@@ -119,7 +120,7 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     n = x.size
     params = {"window": window, "threshold": threshold, "min_periods": min_periods,
               "center": center, "min_scale": min_scale}
-    starts, ends, nat = rolling_bounds(window, n, times=times, center=center, method="hampel")
+    starts, ends, nat = rolling_bounds(window, x, times=times, center=center, method="hampel")
     if nat is not None:  # no timestamp: not evaluated and in no window
         x = np.where(nat, np.nan, x)
     valid = ~np.isnan(x)

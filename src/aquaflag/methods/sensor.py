@@ -34,7 +34,8 @@ import numpy as np
 
 from ..detection import Detection
 from ..errors import ParameterError
-from ..registry import Boolean, Interval, NumberList, Param, WindowSpan, register
+from ..registry import POINTWISE, WHOLE, Boolean, Interval, NumberList, Param, Reach, WindowSpan, register
+from ..windows import parse_window
 from ..variables import SeriesInfo
 from ._common import (as_float, nan_array, need_times, resolution, robust_scale, span_ns,
                       time_ns, valid_index)
@@ -59,6 +60,7 @@ AUTO_K = 8.0
     params={"lower": _REAL, "upper": _REAL, "suspect_lower": _REAL, "suspect_upper": _REAL},
     family="sensor",
     default_severity="fail",
+    reach=POINTWISE,
     formula=("FAIL: x < lower or x > upper (default: the variable's physical range); "
              "SUSPECT: x < suspect_lower or x > suspect_upper"),
 )
@@ -201,6 +203,7 @@ def gross_range(values, *, lower: float | None = None, upper: float | None = Non
     params={"codes": NumberList(), "rtol": _NON_NEGATIVE},
     family="sensor",
     default_severity="fail",
+    reach=POINTWISE,
     formula="|x - c| <= rtol * |c| for a code c in codes",
 )
 def nodata_codes(values, *, codes: tuple = (-9999.0, -999.0, 9.96921e36),
@@ -273,6 +276,9 @@ def nodata_codes(values, *, codes: tuple = (-9999.0, -999.0, 9.96921e36),
     "spike",
     params={"threshold": _POSITIVE, "k": _POSITIVE, "suppress_neighbours": Boolean()},
     family="sensor",
+    # d_i needs both neighbours; suppressing a spike's neighbours compares d_{i-1}, d_{i+1} too
+    reach=lambda p: WHOLE if p["threshold"] is None else (
+        Reach.points(2, 2) if p["suppress_neighbours"] else Reach.points(1, 1)),
     formula=("|d_i| > threshold, d_i = x_i - (x_{i-1} + x_{i+1})/2 (time-weighted when irregular); "
              "threshold None: k * max(1.4826 * MAD(d), resolution)"),
 )
@@ -435,6 +441,7 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K,
     params={"threshold": _POSITIVE, "per": Param("per", WindowSpan(allow_count=False), "1h", nullable=True),
             "k": _POSITIVE},
     family="sensor",
+    reach=lambda p: WHOLE if p["threshold"] is None else Reach.points(1, 0),
     formula=("|x_i - x_{i-1}| / ((t_i - t_{i-1}) / per) > threshold; "
              "threshold None: k * 1.4826 * MAD(rates)"),
 )
@@ -627,6 +634,8 @@ def flat_run_lengths(x: np.ndarray, tolerance: float) -> np.ndarray:
     params={"window": WindowSpan(min_count=2), "tolerance": _NON_NEGATIVE,
             "min_points": Interval(int, 2, None)},
     family="sensor",
+    # a flat stretch of length >= window holding x_i has one within [t_i - window, t_i + window]
+    reach=lambda p: Reach(parse_window(p["window"]), parse_window(p["window"])),
     formula=("flag every point of a stretch with max - min <= tolerance lasting >= window "
              "(time, with >= min_points values; or a count of points)"),
 )

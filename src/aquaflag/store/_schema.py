@@ -141,3 +141,35 @@ approval = sa.Table(
     sa.CheckConstraint("t_start <= t_end", name="range"),
     sa.Index("ix_approval_series", "series_id"),
 )
+
+live_config = sa.Table(
+    "live_config", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("recorded_us", sa.BigInteger, nullable=False),
+    sa.Column("config_text", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+ingested_file = sa.Table(
+    "ingested_file", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("fingerprint", sa.String, nullable=False, unique=True),
+    sa.Column("n_values", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run.id")),
+    sa.Column("recorded_us", sa.BigInteger, nullable=False),
+)
+
+alarm_event = sa.Table(
+    "alarm_event", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("series", sa.Text),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("recorded_us", sa.BigInteger, nullable=False),
+    sa.Column("delivered", sa.Text, nullable=False),
+    sa.CheckConstraint("state IN ('open', 'resolved')", name="state"),
+    sa.Index("ix_alarm_event_key", "key", "id"),
+)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import time as _time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -16,11 +15,13 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError, ParameterError, did_you_mean
 from ..flags import Flag
 from ..variables import SeriesInfo, series_of
 from . import _chunks as ch
+from ._live import LiveLog
+from ._clock import clock_to_timestamps, clock_us, fmt_ns, index_ns, now_us, ns_index, time_ns
 from . import _derive as dv
 from ._schema import (approval, decision, provenance, run, run_flag_chunk, run_rule, run_series,
                       value_chunk)
@@ -36,66 +37,6 @@ for _f in Flag:
     _RANK[int(_f)] = _f.rank
 _CODE_OF_RANK = {f.rank: int(f) for f in Flag}
 _MEANING = {1: "good", 2: "not evaluated", 3: "suspect", 4: "fail", 9: "missing"}
-
-
-# --------------------------------------------------------------------------- times and clock
-def now_us() -> int:
-    """The store clock: microseconds since 1970-01-01 UTC."""
-    return _time.time_ns() // 1000
-
-
-def clock_us(as_of: Any) -> int | None:
-    """``as_of`` (a timestamp of the store clock; naive means UTC) in µs; None stays None."""
-    if as_of is None:
-        return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"as_of must be a timestamp such as '2026-01-31 12:00'; got {as_of!r}") from exc
-    if ts is pd.NaT:
-        raise ParameterError("as_of must be a timestamp; got NaT")
-    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
-    return ts.as_unit("ns").value // 1000
-
-
-def clock_to_timestamps(us) -> pd.DatetimeIndex:
-    """Store clock values (µs) as UTC timestamps."""
-    return pd.to_datetime(np.asarray(us, dtype=np.int64), unit="us", utc=True)
-
-
-def index_ns(index: pd.DatetimeIndex) -> tuple[np.ndarray, str | None]:
-    """int64 ns of a DatetimeIndex (UTC when tz-aware) and its time zone name."""
-    if index.tz is not None:
-        return index.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8, str(index.tz)
-    return index.as_unit("ns").asi8, None
-
-
-def ns_index(ns: np.ndarray, tz: str | None, name: str = "time") -> pd.DatetimeIndex:
-    """The DatetimeIndex of int64 ns times (in ``tz`` when given)."""
-    idx = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("M8[ns]"), name=name)
-    return idx.tz_localize("UTC").tz_convert(tz) if tz else idx
-
-
-def time_ns(value: Any, tz: str | None, *, what: str, name: str) -> int:
-    """A user-given time of series ``name`` as int64 ns (its time zone applies to naive times)."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{what} for series {name!r} must be a time such as '2021-06-01 12:00'; "
-                             f"got {value!r}") from exc
-    if ts is pd.NaT:
-        raise ParameterError(f"{what} for series {name!r} must be a time; got NaT")
-    if tz:
-        ts = ts.tz_localize(tz) if ts.tz is None else ts.tz_convert(tz)
-        return ts.tz_convert("UTC").as_unit("ns").value
-    if ts.tz is not None:
-        raise ParameterError(f"{what} {ts} has a time zone but series {name!r} has naive times; "
-                             "give the time without a time zone")
-    return ts.as_unit("ns").value
-
-
-def _fmt(ns: int, tz: str | None) -> str:
-    return str(ns_index(np.array([ns]), tz)[0])
 
 
 def _none_if_nan(x) -> float | None:
@@ -132,7 +73,7 @@ class State:
         return ns_index(self.times, self.tz)
 
 
-class Store:
+class Store(LiveLog):
     """A QC store; open one with :func:`aquaflag.store.open_store`.
 
     Every method reads or writes in one transaction. Writing methods lock the
@@ -355,7 +296,7 @@ class Store:
         times, values, added, n_new, bad = ch.merge(old_t, old_v, old_a, t, v, now)
         if bad.size:
             pos = np.searchsorted(old_t, t[bad[:3]])
-            shown = "; ".join(f"at {_fmt(int(t[b]), srow['tz'])} stored {old_v[p]!r}, new {v[b]!r}"
+            shown = "; ".join(f"at {fmt_ns(int(t[b]), srow['tz'])} stored {old_v[p]!r}, new {v[b]!r}"
                               for b, p in zip(bad[:3], pos))
             more = f" (and {bad.size - 3} more)" if bad.size > 3 else ""
             raise InputError(
@@ -375,7 +316,7 @@ class Store:
         return n_new
 
     def _read_values(self, conn, sid: int, lo: int | None, hi: int | None, as_of: int | None,
-                     last: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     last: int | None = None, first: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         c = value_chunk.c
         where = [c.series_id == sid]
         if lo is not None:
@@ -383,7 +324,15 @@ class Store:
         if hi is not None:
             where.append(c.t_first <= hi)
         cols = [c.times, c.vals] + ([c.added] if as_of is not None else [])
-        if last is None:
+        if first is not None:  # the first values of the range, by the same bounded read
+            limit = first // ch.CHUNK + 2
+            while True:
+                rows = conn.execute(sa.select(*cols, c.n).where(*where).order_by(c.t_first)
+                                    .limit(limit)).all()
+                if len(rows) < limit or sum(r.n for r in rows) >= 2 * first + ch.CHUNK:
+                    break
+                limit *= 4
+        elif last is None:
             rows = conn.execute(sa.select(*cols).where(*where).order_by(c.t_first)).all()
         else:
             limit = last // ch.CHUNK + 2
@@ -408,6 +357,8 @@ class Store:
         t, v = t[keep], v[keep]
         if last is not None:
             t, v = t[-last:] if last else t[:0], v[-last:] if last else v[:0]
+        if first is not None:
+            t, v = t[:first], v[:first]
         return t, v
 
     def values(self, series: str, start=None, end=None, *, as_of=None, last: int | None = None) -> pd.Series:
@@ -448,7 +399,8 @@ class Store:
         return lo, hi
 
     # ------------------------------------------------------------------ runs
-    def record_run(self, result, config_text: str | None = None) -> int:
+    def record_run(self, result, config_text: str | None = None, *,
+                   source: str | None = None, fingerprint: str | None = None) -> int:
         """Record an automatic run (an :class:`aquaflag.Result`) and the values it judged.
 
         Parameters
@@ -460,6 +412,11 @@ class Store:
         config_text : str, optional
             The configuration (TOML) of the run; by default the rules written
             out with :func:`aquaflag.config.rules_to_toml`.
+        source, fingerprint : str, optional
+            The file (or table batch) the values came from and its content
+            fingerprint: recorded with the run, in the same transaction, so a
+            file is judged once, exactly (a second run of the same fingerprint
+            is refused and records nothing).
 
         Returns
         -------
@@ -504,6 +461,9 @@ class Store:
             self._write_many(conn, items, now)
             run_id = conn.execute(run.insert().values(
                 recorded_us=now, aquaflag_version=__version__, config_text=config_text)).inserted_primary_key[0]
+            if fingerprint is not None:
+                self._claim_file(conn, source or "", fingerprint, int(np.count_nonzero(~np.isnan(block))),
+                                 run_id, now)
             if rules:
                 conn.execute(run_rule.insert(), [dict(r, run_id=run_id) for r in rules])
             for col in data.columns:
@@ -1186,16 +1146,16 @@ def _check_unlocked(name: str, lo: int, hi: int, spans, tz) -> None:
     for s, e, lev in spans:
         if lev == "approved" and s <= hi and lo <= e:
             raise InputError(
-                f"series {name!r}: {_fmt(lo, tz)} .. {_fmt(hi, tz)} touches the approved (locked) period "
-                f"{_fmt(s, tz)} .. {_fmt(e, tz)}; re-open it first with store.set_approval({name!r}, "
+                f"series {name!r}: {fmt_ns(lo, tz)} .. {fmt_ns(hi, tz)} touches the approved (locked) period "
+                f"{fmt_ns(s, tz)} .. {fmt_ns(e, tz)}; re-open it first with store.set_approval({name!r}, "
                 f"start, end, 'provisional', reviewer=..., reason=...)")
 
 
 def _no_value_message(name, lo, hi, point, tz) -> str:
     if point:
-        return (f"series {name!r} has no value at {_fmt(lo, tz)}; give the exact time of a value, "
+        return (f"series {name!r} has no value at {fmt_ns(lo, tz)}; give the exact time of a value, "
                 "or end= for a time range")
-    return f"series {name!r} has no value in {_fmt(lo, tz)} .. {_fmt(hi, tz)}; check the range"
+    return f"series {name!r} has no value in {fmt_ns(lo, tz)} .. {fmt_ns(hi, tz)}; check the range"
 
 
 def _decision_frame(entries, srow, as_of_us) -> pd.DataFrame:

@@ -1,0 +1,410 @@
+"""Always-on QC: judge arriving data incrementally, against what the store holds.
+
+:func:`ingest` appends a batch of new values to a QC store and judges only what
+is new, plus the values whose judgement the new ones can change, with just the
+stored context each rule needs:
+
+* Each method declares its **reach** (:class:`aquaflag.registry.Reach`): how
+  far back and ahead of a value it looks (a number of values or a time span).
+  A batch loads, per series, the stored values within reach of the new ones
+  (:meth:`aquaflag.store.Store.windows`: the cost does not grow with the
+  record's length), judges them with the very same methods as a one-shot run
+  (:func:`aquaflag.engine.series.judge_series`), and records the result as a
+  run covering the new values and the values within ``ahead`` of them.
+* **Causal rules** (``ahead`` = 0: trailing windows, rate of change, range,
+  no-data codes) give, value for value, the flags of a one-shot run over the
+  whole record, whatever the batch size (tested with daily, hourly and
+  15-minute batches).
+* **Rules that look ahead** (centred windows, the two-sided spike test, flat
+  line) judge a value once, provisionally, and **revise** it when its future
+  arrives: the next batch re-judges the values within ``ahead`` of its first
+  new value. The revision is a new run in the store's history; the store's
+  automatic flag is always the latest run's.
+* **Whole-series rules** (statistics or thresholds derived from the whole
+  series: a whole-series z-score, automatic thresholds) are judged against the
+  stored history of the last ``reference`` (default 90 days) plus the batch:
+  they cannot equal a one-shot run over a record that keeps growing; give
+  their thresholds explicitly (a fitted configuration) to make them bounded.
+* **Configuration changes** are never mixed in silently: the store keeps the
+  live configuration; a batch with another configuration is refused unless
+  ``rejudge=True``, which re-judges the whole stored record with the new
+  configuration (one run, recorded with the reason) and makes it live.
+
+Counting windows count the values the store holds for a series (a missing
+value is no value), as a one-shot run over that series alone does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, parse
+from .config import load as load_config
+from .detection import Detection
+from .engine import evaluate, prepare_frame
+from .engine.series import TimeOrder, judge_series, needs_siblings
+from .errors import ConfigError, InputError, ParameterError
+from .result import Result
+from .rules import Rule
+from .store import open_store
+from .variables import SeriesInfo, series_of, siblings
+from .windows import parse_window
+
+__all__ = ["ingest", "Ingested", "rejudge", "fingerprint"]
+
+
+@dataclass
+class Ingested:
+    """What one batch did.
+
+    Attributes
+    ----------
+    run : int or None
+        The store's id of the run that judged the batch (None when there was
+        nothing to judge).
+    result : Result or None
+        The judgement of the batch (the new values and the revised ones).
+    new_values : dict
+        Per series, how many values the batch brought.
+    revised : dict
+        Per series, how many earlier values were judged again (their future
+        arrived, or late data arrived before them).
+    notes : list of str
+        What the batch could not judge as a one-shot run would, and why.
+    """
+
+    run: int | None
+    result: Result | None
+    new_values: dict[str, int] = field(default_factory=dict)
+    revised: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def fingerprint(path) -> str:
+    """The content fingerprint of a file (SHA-256): the same bytes are judged once."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _as_config(config) -> Config:
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, (str, Path)):
+        return load_config(config)
+    raise ParameterError("config must be the path of a TOML file or a Config")
+
+
+def ingest(store, new_data, config, *, reference: str = "90D", rejudge: bool = False,
+           source: str | None = None, read_args: Mapping[str, Any] | None = None) -> Ingested:
+    """Append ``new_data`` to ``store`` and judge it incrementally (see the module docstring).
+
+    Parameters
+    ----------
+    store : Store, path or URL
+        The QC store (:func:`aquaflag.store.open_store`).
+    new_data : DataFrame or path
+        The new values: a wide frame with a DatetimeIndex, or a file read with
+        :func:`aquaflag.read` (its fingerprint is recorded: the same file is
+        judged once).
+    config : path or Config
+        The QC configuration. The first batch makes it the store's live
+        configuration; later batches must use the same one (see ``rejudge``).
+    reference : str
+        For whole-series rules: the span of stored history they are judged
+        against (a time span in the window grammar).
+    rejudge : bool
+        When ``config`` differs from the live configuration: re-judge the whole
+        stored record with it and make it live (recorded with the reason).
+    source : str, optional
+        A name for the batch in the store (a file name, a table); for a path,
+        the path.
+    read_args : dict, optional
+        Arguments for :func:`aquaflag.read` when ``new_data`` is a path.
+
+    Returns
+    -------
+    Ingested
+
+    Raises
+    ------
+    ConfigError
+        When ``config`` is not the live configuration and ``rejudge`` is False.
+    InputError
+        For data without timestamps, values that differ from stored ones (raw
+        values are immutable), or a file already judged.
+    """
+    if not hasattr(store, "record_run"):
+        store = open_store(store)
+    qc = _as_config(config)
+    reference_ns = parse_window(reference, allow_count=False).span_ns
+    assert reference_ns is not None
+    digest = None
+    if isinstance(new_data, (str, Path)):
+        from .io import read
+
+        source = source or str(new_data)
+        digest = fingerprint(new_data)
+        if store.is_ingested(digest):
+            return Ingested(run=None, result=None,
+                            notes=[f"{source} was already judged (same content): skipped"])
+        new_data = read(new_data, **dict(read_args or {}))
+    frame, _, notes = prepare_frame(new_data)
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise InputError("new data need timestamps: give a DatetimeIndex (aquaflag.read finds the "
+                         "date column)")
+    _check_live_config(store, qc, rejudge)
+    infos = series_of(frame, qc.mapping)
+    rules = qc.rules
+    out = Ingested(run=None, result=None, notes=list(notes))
+    if frame.empty or not len(frame.columns):
+        out.notes.append("nothing new to judge")
+        return out
+    plans = {col: _plan(frame[col], rules, infos[col], reference_ns) for col in map(str, frame.columns)}
+    want_siblings = needs_siblings(rules)
+    requests = {c: p.request for c, p in plans.items() if p is not None}
+    sibs: dict[str, list[str]] = {}
+    if want_siblings:  # siblings are read over the same span as the series they serve
+        catalog = store.series()
+        for col, plan in list(plans.items()):
+            if plan is None:
+                continue
+            sibs[col] = sorted(set(siblings(infos, col)) | set(_stored_siblings(catalog, infos[col])))
+            for sib in sibs[col]:
+                lo, hi, _, _ = plan.request
+                have = requests.get(sib)
+                requests[sib] = (lo, hi, 0, 0) if have is None else (
+                    _min(have[0], lo), _max(have[1], hi), have[2], have[3])
+    stored = store.windows(requests)
+    judged_frames, detections = {}, {}
+    for col, plan in plans.items():
+        if plan is None:
+            continue
+        t, v = _merge(stored[col], frame[col])
+        order = TimeOrder(pd.DatetimeIndex(t.view("M8[ns]")))
+        sib = None
+        if want_siblings:
+            sib = {s: _align(stored.get(s), frame[s] if s in frame.columns else None, t)
+                   for s in sibs[col]}
+        dets = judge_series(rules, infos[col], v, order, sib)
+        keep = plan.judged(t)
+        judged_frames[col] = pd.Series(v[keep], index=t[keep].view("M8[ns]"))
+        for label, det in dets.items():
+            detections[(col, label)] = _take(det, keep)
+        out.new_values[col] = plan.n_new
+        out.revised[col] = int(keep.sum()) - plan.n_new_judged(t, keep)
+        out.notes.extend(plan.notes)
+    if not judged_frames:
+        return out
+    result = _batch_result(frame, judged_frames, detections, rules, infos)
+    out.result = result
+    out.run = store.record_run(result, qc.text, source=source, fingerprint=digest)
+    return out
+
+
+def rejudge(store, config, *, reason: str = "configuration changed") -> int:
+    """Re-judge the whole stored record with ``config`` (one run) and make it live.
+
+    Returns the run id. This is the documented way to change the configuration
+    of a live store: every value gets the new configuration's flag in one run,
+    and the change is in the store's history (``store.live_configs()``).
+    """
+    if not hasattr(store, "record_run"):
+        store = open_store(store)
+    qc = _as_config(config)
+    names = list(store.series()["name"])
+    if not names:
+        store.set_live_config(qc.text, reason=reason)
+        return 0
+    data = pd.concat({n: store.values(n) for n in names}, axis=1)
+    data.attrs.clear()
+    result = evaluate(data, qc.rules, mapping=qc.mapping)
+    run_id = store.record_run(result, qc.text)
+    store.set_live_config(qc.text, reason=reason)
+    return run_id
+
+
+# ------------------------------------------------------------------------- the plan of one series
+@dataclass
+class _Plan:
+    """Which stored values a series' batch needs, and which values it judges."""
+
+    request: tuple[int | None, int | None, int, int]
+    t_new: np.ndarray
+    back_ns: int
+    ahead_ns: int
+    back_n: int
+    ahead_n: int
+    whole: bool
+    notes: list[str]
+
+    @property
+    def n_new(self) -> int:
+        return int(self.t_new.size)
+
+    def judged(self, t: np.ndarray) -> np.ndarray:
+        """Values to (re-)judge: the new ones and those within reach of them."""
+        new = np.isin(t, self.t_new)
+        if self.whole:
+            return new
+        pos = np.flatnonzero(new)
+        keep = new.copy()
+        if pos.size:
+            first, last = pos[0], pos[-1]
+            # a value within `ahead` before a new one saw its future change; within `back`
+            # after one (late data), its past
+            keep[max(0, first - self.ahead_n):first] = True
+            keep[last + 1:last + 1 + self.back_n] = True
+            t0, t1 = t[first], t[last]
+            keep |= (t >= t0 - self.ahead_ns) & (t <= t1 + self.back_ns)
+        return keep
+
+    def n_new_judged(self, t: np.ndarray, keep: np.ndarray) -> int:
+        return int(np.isin(t[keep], self.t_new).sum())
+
+
+def _plan(column: pd.Series, rules: Sequence[Rule], info: SeriesInfo, reference_ns: int) -> _Plan | None:
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    t_new = column.index.as_unit("ns").asi8[~np.isnan(values)]
+    if t_new.size == 0:
+        return None
+    t_new = np.sort(t_new)
+    selected = [r for r in rules if r.selects(info)]
+    reaches = [r.reach for r in selected]
+    whole = [r.label for r, reach in zip(selected, reaches) if reach.whole]
+    bounded = [reach for reach in reaches if not reach.whole]
+    back_ns = max([_ns(x.back) for x in bounded], default=0)
+    ahead_ns = max([_ns(x.ahead) for x in bounded], default=0)
+    back_n = max([_n(x.back) for x in bounded], default=0)
+    ahead_n = max([_n(x.ahead) for x in bounded], default=0)
+    notes = []
+    if whole:
+        notes.append(f"{info.column}: rule(s) {', '.join(whole)} use the whole series: judged "
+                     "against the stored reference period, not the whole record")
+    span = back_ns + ahead_ns
+    lo = int(t_new[0]) - max(span, reference_ns if whole else 0)
+    hi = int(t_new[-1]) + span
+    count = back_n + ahead_n
+    return _Plan(request=(lo, hi, count, count), t_new=t_new, back_ns=back_ns, ahead_ns=ahead_ns,
+                 back_n=back_n, ahead_n=ahead_n, whole=bool(whole) and not bounded, notes=notes)
+
+
+def _ns(w) -> int:
+    return int(w.span_ns or 0)
+
+
+def _n(w) -> int:
+    return int(w.count or 0)
+
+
+def _min(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _stored_siblings(catalog: pd.DataFrame, info: SeriesInfo) -> list[str]:
+    """Series the store holds with the same variable at other stations (``catalog``:
+    :meth:`Store.series`)."""
+    if info.station is None:
+        return []
+    out = []
+    for row in catalog.itertuples(index=False):
+        if row.name == info.column or not row.station or row.station == info.station:
+            continue
+        if (info.key is not None and row.variable == info.key) or (
+                info.key is None and str(row.variable_name or "").casefold() == info.name.casefold()):
+            out.append(str(row.name))
+    return out
+
+
+def _merge(stored: tuple[np.ndarray, np.ndarray], new: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Stored context and the batch's values, by time (the batch's value where both exist:
+    the store refuses a differing one when the run is recorded)."""
+    t_old, v_old = stored
+    v_new = new.to_numpy(dtype=np.float64, na_value=np.nan)
+    t_new = new.index.as_unit("ns").asi8
+    have = ~np.isnan(v_new)
+    t = np.concatenate([t_old, t_new[have]])
+    v = np.concatenate([v_old, v_new[have]])
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    last = np.ones(t.size, dtype=bool)
+    last[:-1] = t[1:] != t[:-1]  # keep the batch's copy (it came later in the concatenation)
+    return t[last], v[last]
+
+
+def _align(stored, new: pd.Series | None, t: np.ndarray) -> np.ndarray:
+    """A sibling's values on the times ``t`` (NaN where it has none)."""
+    ts, vs = stored if stored is not None else (np.empty(0, np.int64), np.empty(0))
+    if new is not None:
+        ts, vs = _merge((ts, vs), new)
+    out = np.full(t.size, np.nan)
+    pos = np.searchsorted(ts, t)
+    ok = (pos < ts.size) & (ts[np.minimum(pos, max(ts.size - 1, 0))] == t) if ts.size else np.zeros(t.size, bool)
+    out[ok] = vs[pos[ok]]
+    return out
+
+
+def _take(det: Detection, keep: np.ndarray) -> Detection:
+    def cut(a):
+        return None if a is None else np.asarray(a)[keep]
+
+    return Detection(mask=det.mask[keep], evaluated=det.evaluated[keep], score=det.score[keep],
+                     lower=np.asarray(det.lower)[keep], upper=np.asarray(det.upper)[keep],
+                     method=det.method, params=det.params, stats=det.stats, note=det.note,
+                     grade=cut(det.grade))
+
+
+def _batch_result(frame: pd.DataFrame, judged: Mapping[str, pd.Series],
+                  detections: Mapping[tuple[str, str], Detection], rules, infos) -> Result:
+    """One Result over the union of the judged times; each series only where it was judged."""
+    index = pd.DatetimeIndex(np.unique(np.concatenate([s.index.asi8 for s in judged.values()])).view("M8[ns]"),
+                             name=frame.index.name or "time")
+    if frame.index.tz is not None:
+        index = index.tz_localize(frame.index.tz)
+    data = pd.DataFrame({c: pd.Series(s.to_numpy(), index=index[np.searchsorted(index.asi8, s.index.asi8)])
+                         for c, s in judged.items()}, index=index)
+    data = data.reindex(index)
+    placed = {}
+    for (col, label), det in detections.items():
+        rows = np.searchsorted(index.asi8, judged[col].index.asi8)
+        placed[(col, label)] = det.scattered(rows, len(index))
+    return Result(data, rules, placed, series={c: infos[c] for c in judged})
+
+
+def _check_live_config(store, qc: Config, rejudge_ok: bool) -> None:
+    live = store.live_config()
+    if live is None:
+        store.set_live_config(qc.text, reason="first ingest")
+        return
+    text, since = live
+    if _same_rules(text, qc):
+        return
+    if not rejudge_ok:
+        raise ConfigError(
+            f"{qc.source}: not the store's live configuration (live since {since:%Y-%m-%d %H:%M} "
+            "UTC); new data are judged with one configuration only. To change it, re-judge the "
+            "stored record with the new one: aquaflag ingest --rejudge (or aquaflag.ingest.rejudge)")
+    rejudge(store, qc, reason=f"configuration changed ({qc.source})")
+
+
+def _same_rules(text: str, qc: Config) -> bool:
+    """Whether the stored configuration text means the same rules and mapping as ``qc``."""
+    if text == qc.text:
+        return True
+    try:
+        stored = parse(text, source="<live>")
+    except ConfigError:
+        return False
+    return stored.rules == qc.rules and stored.mapping == qc.mapping

@@ -1,0 +1,155 @@
+"""What always-on QC keeps in the store: the live configuration, the files judged, the alarm log.
+
+:class:`LiveLog` is part of :class:`aquaflag.store.Store` (a base class, to keep
+this concept in its own module). Everything here is append-only, like the ledger:
+the active configuration is the latest ``live_config`` row; an alarm's state is
+its latest ``alarm_event``; a file is judged once because its fingerprint is
+recorded in the same transaction as the run that judged it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from ..errors import InputError
+from ._clock import clock_to_timestamps, now_us
+from ._schema import alarm_event, ingested_file, live_config
+from ._schema import series as series_t
+
+__all__ = ["LiveLog"]
+
+
+class LiveLog:
+    """Live configuration, ingested files, alarm log and context windows of a store."""
+
+    _w: Any
+    _r: Any
+
+    # ------------------------------------------------------------ configuration
+    def live_config(self) -> tuple[str, pd.Timestamp] | None:
+        """The configuration incremental runs apply (text, when it became active), or None."""
+        c = live_config.c
+        with self._r.connect() as conn:
+            row = conn.execute(sa.select(c.config_text, c.recorded_us).order_by(c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return row.config_text, clock_to_timestamps([row.recorded_us])[0]
+
+    def set_live_config(self, text: str, *, reason: str) -> int:
+        """Make ``text`` the live configuration (a new row; the history stays)."""
+        with self._w.begin() as conn:
+            return int(conn.execute(live_config.insert().values(
+                recorded_us=now_us(), config_text=text, reason=reason)).inserted_primary_key[0])
+
+    def live_configs(self) -> pd.DataFrame:
+        """Every live configuration, oldest first: ``id, since, reason, config_text``."""
+        c = live_config.c
+        with self._r.connect() as conn:
+            rows = conn.execute(sa.select(c.id, c.recorded_us, c.reason, c.config_text).order_by(c.id)).all()
+        return pd.DataFrame({"id": [r.id for r in rows],
+                             "since": clock_to_timestamps([r.recorded_us for r in rows]),
+                             "reason": [r.reason for r in rows],
+                             "config_text": [r.config_text for r in rows]})
+
+    # ------------------------------------------------------------ files
+    def is_ingested(self, fingerprint: str) -> bool:
+        """Whether a file (or batch) with this content fingerprint has been judged."""
+        c = ingested_file.c
+        with self._r.connect() as conn:
+            return conn.execute(sa.select(c.id).where(c.fingerprint == fingerprint)).first() is not None
+
+    def ingested_files(self) -> pd.DataFrame:
+        """Files judged so far: ``source, fingerprint, n_values, run, recorded_at``."""
+        c = ingested_file.c
+        with self._r.connect() as conn:
+            rows = conn.execute(sa.select(c.source, c.fingerprint, c.n_values, c.run_id, c.recorded_us)
+                                .order_by(c.id)).all()
+        return pd.DataFrame({"source": [r.source for r in rows], "fingerprint": [r.fingerprint for r in rows],
+                             "n_values": [r.n_values for r in rows], "run": [r.run_id for r in rows],
+                             "recorded_at": clock_to_timestamps([r.recorded_us for r in rows])})
+
+    @staticmethod
+    def _claim_file(conn, source: str, fingerprint: str, n_values: int, run_id: int, now: int) -> None:
+        c = ingested_file.c
+        if conn.execute(sa.select(c.id).where(c.fingerprint == fingerprint)).first() is not None:
+            raise InputError(f"{source or 'this batch'} was already judged (same content); "
+                             "a file is judged once")
+        conn.execute(ingested_file.insert().values(source=source, fingerprint=fingerprint,
+                                                   n_values=n_values, run_id=run_id, recorded_us=now))
+
+    # ------------------------------------------------------------ context
+    def windows(self, requests: Mapping[str, tuple[int | None, int | None, int, int]]
+                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Stored values around new data, for several series in one consistent read.
+
+        Parameters
+        ----------
+        requests : dict
+            ``{series: (lo, hi, before, after)}``: the values with times in
+            ``[lo, hi]`` (int64 ns; None = unbounded), plus the ``before``
+            values just before ``lo`` and the ``after`` values just after ``hi``.
+
+        Returns
+        -------
+        dict
+            ``{series: (times, values)}``, sorted by time; a series the store
+            does not hold yet gives empty arrays. The cost does not grow with
+            the length of a series' record.
+        """
+        out = {}
+        with self._r.connect() as conn:
+            known = {r.name: r.id for r in conn.execute(
+                sa.select(series_t.c.name, series_t.c.id).where(series_t.c.name.in_(list(requests))))}
+            for name, (lo, hi, before, after) in requests.items():
+                sid = known.get(name)
+                if sid is None:
+                    out[name] = (np.empty(0, np.int64), np.empty(0))
+                    continue
+                parts = []
+                if before and lo is not None:
+                    parts.append(self._read_values(conn, sid, None, lo - 1, None, last=int(before)))
+                parts.append(self._read_values(conn, sid, lo, hi, None))
+                if after and hi is not None:
+                    parts.append(self._read_values(conn, sid, hi + 1, None, None, first=int(after)))
+                out[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        return out
+
+    def _read_values(self, conn, sid, lo, hi, as_of, last=None, first=None):  # pragma: no cover
+        raise NotImplementedError  # provided by Store
+
+    # ------------------------------------------------------------ alarms
+    def alarm_states(self) -> dict[str, dict[str, Any]]:
+        """The latest event of every alarm key: ``{key: {series, kind, state, message, since}}``."""
+        a = alarm_event.c
+        latest = sa.select(sa.func.max(a.id)).group_by(a.key).scalar_subquery()
+        with self._r.connect() as conn:
+            rows = conn.execute(sa.select(a.key, a.series, a.kind, a.state, a.message, a.recorded_us)
+                                .where(a.id.in_(latest))).all()
+        return {r.key: {"series": r.series, "kind": r.kind, "state": r.state, "message": r.message,
+                        "since": clock_to_timestamps([r.recorded_us])[0]} for r in rows}
+
+    def record_alarm(self, key: str, *, series: str | None, kind: str, state: str, message: str,
+                     delivered: Mapping[str, Any]) -> int:
+        """Append an alarm event (``state`` "open" or "resolved") with where it was sent."""
+        with self._w.begin() as conn:
+            return int(conn.execute(alarm_event.insert().values(
+                key=key, series=series, kind=kind, state=state, message=message,
+                recorded_us=now_us(), delivered=json.dumps(dict(delivered), ensure_ascii=False,
+                                                            sort_keys=True))).inserted_primary_key[0])
+
+    def alarm_log(self) -> pd.DataFrame:
+        """Every alarm event, oldest first."""
+        a = alarm_event.c
+        with self._r.connect() as conn:
+            rows = conn.execute(sa.select(a.key, a.series, a.kind, a.state, a.message, a.recorded_us,
+                                          a.delivered).order_by(a.id)).all()
+        return pd.DataFrame({"key": [r.key for r in rows], "series": [r.series for r in rows],
+                             "kind": [r.kind for r in rows], "state": [r.state for r in rows],
+                             "message": [r.message for r in rows],
+                             "recorded_at": clock_to_timestamps([r.recorded_us for r in rows]),
+                             "delivered": [json.loads(r.delivered) for r in rows]})
