@@ -69,6 +69,9 @@ class Result:
         What :func:`aquaflag.read` found in the file, when the data came from one.
     prior_flags : DataFrame or None
         Flags the data already had (respected: see :func:`aquaflag.evaluate`).
+    human : DataFrame or None
+        Technicians' decisions on the data's cells (``column, time, row, flag,
+        action, reviewer, reason, ...``): a human flag wins over the rules'.
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class Result:
         notes: list[str] | None = None,
         source: Any = None,
         prior_flags: pd.DataFrame | None = None,
+        human: pd.DataFrame | None = None,
     ) -> None:
         self.data = data
         self.rules = list(rules)
@@ -90,6 +94,7 @@ class Result:
         self.skipped = dict(skipped or {})
         self.notes = list(notes or [])
         self.prior_flags = prior_flags
+        self.human = human
         self.source = source
 
     # ------------------------------------------------------------------ access
@@ -208,6 +213,9 @@ class Result:
             np.copyto(rule_codes, hit, where=det.mask)
             codes[:, j] = combine(codes[:, j], rule_codes)
         codes[np.isnan(self._values())] = int(Flag.MISSING)
+        if self.human is not None and len(self.human):
+            j = self.human["column"].map(pos).to_numpy(dtype=np.int64)
+            codes[self.human["row"].to_numpy(dtype=np.int64), j] = self.human["flag"].to_numpy(dtype=np.uint8)
         return codes
 
     def _values(self) -> np.ndarray:
@@ -265,7 +273,27 @@ class Result:
             for lab, det, i in self._flag_positions()
         ]
         table.insert(6, "flag", pd.Series(flag, dtype="uint8"))
+        if self.human is not None and len(self.human):
+            table = self._with_human_rows(table)
         return table
+
+    def _with_human_rows(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Provenance rows for technicians' decisions: rule "human", who and why."""
+        h = self.human
+        values = self._values()
+        pos = {c: i for i, c in enumerate(self.columns)}
+        rows = h["row"].to_numpy(dtype=np.int64)
+        human = pd.DataFrame({
+            "column": h["column"].to_numpy(), "time": self.data.index[rows],
+            "value": values[rows, h["column"].map(pos).to_numpy(dtype=np.int64)],
+            "rule": "human", "method": "decision: " + h["action"].astype(str),
+            "parameters": ("by " + h["reviewer"].astype(str) + ": " + h["reason"].astype(str)).to_numpy(),
+            "flag": h["flag"].to_numpy(dtype=np.uint8), "score": np.nan, "lower": np.nan, "upper": np.nan,
+        })
+        both = pd.concat([table, human], ignore_index=True) if len(table) else human
+        both["_col"] = both["column"].map(pos)
+        both = both.sort_values(["_col", "time"], kind="stable")  # a decision after the rules' rows
+        return both.drop(columns=["_col"]).reset_index(drop=True)
 
     def _flag_positions(self):
         """(label, detection, position) of every flag, in the order of :attr:`outliers`."""

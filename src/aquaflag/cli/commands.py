@@ -54,9 +54,12 @@ def detect(file, methods, threshold, columns, out, report, lang, plots, quiet, *
               help="Evaluate series here, or on Dask (pip install 'aquaflag[dask]').")
 @click.option("--scheduler", default=None,
               help="Dask scheduler address (default with --engine dask: a local cluster).")
+@click.option("--store", "store", default=None,
+              help="QC store (a file path for SQLite, or postgresql://...): respect technicians' "
+                   "decisions and record the run (pip install 'aquaflag[store]').")
 @read_options
 @output_options
-def run(file, config, out, prior, columns, engine, scheduler, report, lang, plots, quiet,
+def run(file, config, out, prior, columns, engine, scheduler, store, report, lang, plots, quiet,
         **read_args):
     """Apply the QC configuration --config to FILE and write flags, provenance and cleaned data."""
     from ..config import load
@@ -64,14 +67,30 @@ def run(file, config, out, prior, columns, engine, scheduler, report, lang, plot
 
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
+    if store and prior:
+        raise click.UsageError("--flags and --store both give earlier flags; use one "
+                               "(the store keeps the technicians' decisions)")
     qc = load(config)  # validate the configuration before reading any data
     data = read_data(file, **read_args)
     prior_flags = read_prior(prior, data) if prior else None
+    recorded = None
     with Progress("evaluating series", quiet) as progress:
-        result = run_config(data, qc, columns=split_columns(columns), prior_flags=prior_flags,
-                            engine=engine, scheduler=scheduler, progress=progress)
+        if store:
+            from ..stored_run import run_in_store
+
+            done = run_in_store(store, data, qc, columns=split_columns(columns), engine=engine,
+                                scheduler=scheduler, progress=progress)
+            result, recorded = done.result, done.run
+        else:
+            result = run_config(data, qc, columns=split_columns(columns), prior_flags=prior_flags,
+                                engine=engine, scheduler=scheduler, progress=progress)
     _finish(result, out, plots=plots, quiet=quiet, report=report, lang=lang,
-            config_text=qc.text, protect=(file, config, prior))
+            config_text=qc.text, protect=(file, config, prior, store))
+    if recorded is not None and not quiet:
+        from ..stored_run import decisions_note
+
+        note = decisions_note(result)
+        click.echo(f"recorded run {recorded} in {store}" + (f"; {note}" if note else ""))
 
 
 @click.command()

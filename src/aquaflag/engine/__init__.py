@@ -24,7 +24,9 @@ from ..errors import InputError, ParameterError
 from ..result import Result
 from ..rules import Rule, resolve_rules, rules_for
 from ..variables import series_of
-from .frame import align_prior, prepare_frame
+from ..detection import Detection
+from ..flags import combine
+from .frame import align_human, align_prior, prepare_frame
 from .series import TimeOrder, evaluable, judge_series, needs_siblings, sibling_values
 
 __all__ = ["detect", "evaluate", "run", "prepare_frame"]
@@ -76,6 +78,7 @@ def detect(
 def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = None,
              mapping: Mapping[str, Any] | None = None,
              source: Any = None, prior_flags: pd.DataFrame | None = None,
+             human: pd.DataFrame | None = None,
              engine: str = "serial", scheduler: str | None = None,
              progress: Callable[[int, int], None] | None = None) -> Result:
     """Apply ``rules`` to the columns of ``data``: the one loop over series.
@@ -95,6 +98,13 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
         name. They are respected: values flagged SUSPECT or FAIL are left out
         of every statistic (not judged again), and each cell's final flag is
         the most severe of the prior and the new one.
+    human : DataFrame, optional
+        Technicians' decisions (:meth:`aquaflag.store.Store.human`). A human
+        flag wins: it is the cell's final flag, and provenance says who decided
+        it and why. Values a technician rejected (or set suspect/fail) are
+        left out of every statistic; an accepted value takes part, and a rule
+        that flagged it before with the same method and parameters does not
+        flag it again.
     engine : {"serial", "dask"}
         Where the series are evaluated: on this machine (series in parallel
         threads, one per core, for large inputs), or on a Dask cluster
@@ -118,22 +128,26 @@ def evaluate(data, rules: Sequence[Rule], *, columns: Sequence[str] | None = Non
     except (TypeError, KeyError) as exc:
         raise ParameterError(str(exc).strip("'\"")) from None
     prior = align_prior(prior_flags, frame) if prior_flags is not None else None
+    decided = align_human(human, frame) if human is not None else None
+    held = _held_out(prior, decided, frame)
     order = TimeOrder(frame.index)
     notes.extend(order.notes)
     if engine == "dask":
         from .on_dask import dask_detections
 
-        per_series = dask_detections(resolved, frame, infos, prior, order, scheduler=scheduler,
+        per_series = dask_detections(resolved, frame, infos, held, order, scheduler=scheduler,
                                      progress=progress)
     else:
-        per_series = _local_detections(resolved, frame, infos, prior, order, progress)
+        per_series = _local_detections(resolved, frame, infos, held, order, progress)
     detections = {(col, label): det for col, dets in per_series.items() for label, det in dets.items()}
+    if decided is not None and len(decided):
+        detections = _respect_acceptances(detections, resolved, decided)
     # A shared configuration may hold rules for variables a file lacks: say so, don't stop.
     for rule in resolved:
         if len(frame.columns) and not any(k[1] == rule.label for k in detections):
             notes.append(f"rule {rule.label!r} selects no column ({rule.selection() or 'all'}); not applied")
     return Result(frame, resolved, detections, series=infos, skipped=skipped, notes=notes,
-                  source=source, prior_flags=prior)
+                  source=source, prior_flags=prior, human=decided)
 
 
 def run(data, config, *, columns: Sequence[str] | None = None,
@@ -170,6 +184,42 @@ def run(data, config, *, columns: Sequence[str] | None = None,
         raise ParameterError("config must be the path of a TOML file, a Config or a list of aquaflag.Rule")
     return evaluate(data, rules, columns=columns, mapping=mapping, prior_flags=prior_flags,
                     engine=engine, scheduler=scheduler, progress=progress)
+
+
+def _held_out(prior: pd.DataFrame | None, decided: pd.DataFrame | None,
+              frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Codes whose SUSPECT/FAIL keep a value out of every statistic: prior flags and
+    technicians' rejections (set-suspect/fail included)."""
+    if decided is None or decided.empty:
+        return prior
+    codes = np.full(frame.shape, 2, dtype=np.uint8) if prior is None else prior.to_numpy(dtype=np.uint8).copy()
+    pos = {str(c): j for j, c in enumerate(frame.columns)}
+    bad = decided[decided["flag"].isin([3, 4])]
+    cols = bad["column"].map(pos).to_numpy(dtype=np.int64)
+    rows = bad["row"].to_numpy(dtype=np.int64)
+    codes[rows, cols] = combine(codes[rows, cols], bad["flag"].to_numpy(dtype=np.uint8))
+    return pd.DataFrame(codes, index=frame.index, columns=frame.columns)
+
+
+def _respect_acceptances(detections: dict, rules, decided: pd.DataFrame) -> dict:
+    """An accepted value is not flagged again by a rule with the same method and parameters."""
+    accepted = decided[(decided["action"] == "accept") & decided["flagged_by"].map(bool)]
+    if accepted.empty:
+        return detections
+    out = dict(detections)
+    for rule in rules:
+        key = f"{rule.method}: {rule.params_text()}"
+        hits = accepted[accepted["flagged_by"].map(lambda keys: key in keys)]
+        for col, group in hits.groupby("column"):
+            det = out.get((col, rule.label))
+            if det is None:
+                continue
+            mask = det.mask.copy()
+            mask[group["row"].to_numpy(dtype=np.int64)] = False
+            out[(col, rule.label)] = Detection(
+                mask=mask, evaluated=det.evaluated, score=det.score, lower=det.lower, upper=det.upper,
+                method=det.method, params=det.params, stats=det.stats, note=det.note, grade=det.grade)
+    return out
 
 
 def _local_detections(resolved, frame, infos, prior, order, progress) -> dict:

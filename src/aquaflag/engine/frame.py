@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import InputError, did_you_mean
 from ..variables import is_date_name
 
-__all__ = ["prepare_frame", "align_prior"]
+__all__ = ["prepare_frame", "align_prior", "align_human"]
 
 
 def prepare_frame(data, columns: Sequence[str] | None = None
@@ -139,3 +139,28 @@ def align_prior(prior: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         raise InputError(f"prior flags must be QARTOD codes 1, 2, 3, 4 or 9; found {bad:g}")
     return pd.DataFrame(np.nan_to_num(codes, nan=2).astype(np.uint8), index=frame.index,
                         columns=frame.columns)
+
+
+def align_human(human: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Technicians' decisions on the frame's cells: ``column, time, row, flag, ...``.
+
+    ``human`` is :meth:`aquaflag.store.Store.human`'s table; decisions on
+    columns or times the frame does not hold are left out (they stay in the
+    store). ``row`` is the position in the frame's index.
+    """
+    need = {"column", "time", "flag", "action", "reviewer", "reason", "flagged_by"}
+    if not isinstance(human, pd.DataFrame) or not need <= set(human.columns):
+        raise InputError("human decisions must be a table like Store.human() returns "
+                         f"(columns {', '.join(sorted(need))})")
+    table = human[human["column"].isin([str(c) for c in frame.columns])].copy()
+    if not isinstance(frame.index, pd.DatetimeIndex) or table.empty:
+        return table.iloc[:0].assign(row=pd.Series(dtype=np.int64))
+    times = pd.DatetimeIndex(table["time"])
+    index = frame.index
+    if index.tz is not None and times.tz is None:
+        times = times.tz_localize(index.tz)
+    elif index.tz is None and times.tz is not None:
+        times = times.tz_convert("UTC").tz_localize(None)
+    rows = index.get_indexer(times)
+    table["row"] = rows
+    return table[rows >= 0].reset_index(drop=True)

@@ -642,6 +642,53 @@ class Store(LiveLog):
         return _wide(states, lambda s: s.auto if automatic else s.final, fill=int(Flag.MISSING),
                      dtype=np.uint8)
 
+    def human(self, series: str | Sequence[str] | None = None, *, start=None, end=None) -> pd.DataFrame:
+        """The values a technician decided, with the decision that holds each, for a new run.
+
+        Returns
+        -------
+        DataFrame
+            One row per decided value: ``column, time, flag, action, reviewer,
+            reason, decided_at, flagged_by``. ``flag`` is the final code the
+            decision gives; ``flagged_by`` (for accepts) lists the
+            ``"method: parameters"`` of the rules that had flagged the value in
+            the latest run before the decision: :func:`aquaflag.run` with this
+            store does not let the same rule with the same parameters flag an
+            accepted value again. Series the store does not hold are skipped.
+        """
+        names = None
+        if series is not None:
+            held = set(self.series()["name"])
+            names = [n for n in ([series] if isinstance(series, str) else list(series)) if n in held]
+        states = self._states(names, None, start, end) if names is None or names else []
+        rows = []
+        with self._r.connect() as conn:
+            recorded = dict(conn.execute(sa.select(run.c.id, run.c.recorded_us)).all())
+            for s in states:
+                decided = np.flatnonzero(s.governing >= 0)
+                if decided.size == 0:
+                    continue
+                prov = None
+                for i in decided:
+                    entry = s.decisions[int(s.governing[i])]
+                    flagged_by: list[str] = []
+                    if entry["action"] == "accept":
+                        if prov is None:
+                            sid = self._series_row(conn, s.name)["id"]
+                            prov = self._provenance_rows(conn, sid, None, None, None)
+                        seen = [p for p in prov if p[1] == s.times[i] and p[5] in (3, 4)
+                                and recorded.get(p[0], 0) <= entry["decided_us"]]
+                        if seen:
+                            last = max(p[0] for p in seen)
+                            flagged_by = sorted({f"{p[3]}: {p[4]}" for p in seen if p[0] == last})
+                    rows.append({"column": s.name, "time": s.index[i], "flag": int(s.final[i]),
+                                 "action": entry["action"], "reviewer": entry["reviewer"],
+                                 "reason": entry["reason"],
+                                 "decided_at": clock_to_timestamps([entry["decided_us"]])[0],
+                                 "flagged_by": flagged_by})
+        cols = ["column", "time", "flag", "action", "reviewer", "reason", "decided_at", "flagged_by"]
+        return pd.DataFrame(rows, columns=cols)
+
     def cleaned(self, series: str | Sequence[str] | None = None, as_of=None, *, start=None, end=None,
                 min_flag: str = "fail") -> pd.DataFrame:
         """Raw values with rejected/failed values set to NaN; the raw values stay stored.
