@@ -201,7 +201,7 @@ def test_several_rules_any_flag_and_no_bounds(res_all, frame):
 
 def test_method_given_with_several_rules(res_all):
     column = "DO(Hoe-Nam)"
-    ax = plot_column(res_all, column, method="modified_zscore").axes[0]
+    ax = plot_column(res_all, column, rule="modified_zscore").axes[0]
     det = res_all.detection(column, "modified_zscore")
     assert ax.get_title() == f"{column} — modified_zscore"
     (red,) = _by_label(ax, "outliers")
@@ -211,7 +211,7 @@ def test_method_given_with_several_rules(res_all):
 
 
 def test_title_single_rule_is_column(res_one):
-    assert plot_column(res_one, "DO(Hoe-Nam)", method="iqr").axes[0].get_title() == "DO(Hoe-Nam)"
+    assert plot_column(res_one, "DO(Hoe-Nam)", rule="iqr").axes[0].get_title() == "DO(Hoe-Nam)"
 
 
 @pytest.mark.parametrize(
@@ -285,11 +285,11 @@ def test_bad_column_and_method(res_one, res_all):
     with pytest.raises(InputError, match="(?i)did you mean"):
         plot_column(res_one, "DO(Hoe-Nan)")
     with pytest.raises(ParameterError, match="no rule 'hampel'"):
-        plot_column(res_all, "DO(Hoe-Nam)", method="hampel")
+        plot_column(res_all, "DO(Hoe-Nam)", rule="hampel")
 
 
 def test_top_level_plot_entry_points(res_all):
-    fig = aquaflag.plot_column(res_all, "DO(Hoe-Nam)", method="iqr")
+    fig = aquaflag.plot_column(res_all, "DO(Hoe-Nam)", rule="iqr")
     assert fig.axes[0].get_title() == "DO(Hoe-Nam) — iqr"
     assert len(aquaflag.plot_rules(res_all, "DO(Hoe-Nam)").axes) == 4
 
@@ -334,7 +334,7 @@ def test_methods_grid_2x2(res_all, frame):
 @pytest.mark.parametrize("methods, geometry", [(["iqr"], (1, 1)), (["iqr", "zscore"], (2, 1)),
                                                (["iqr", "zscore", "adjusted_boxplot"], (3, 1))])
 def test_methods_fewer_panels(res_all, methods, geometry):
-    fig = plot_methods(res_all, "DO(Hoe-Nam)", methods=methods)
+    fig = plot_methods(res_all, "DO(Hoe-Nam)", rules=methods)
     assert len(fig.axes) == len(methods)
     assert {ax.get_subplotspec().get_geometry()[:2] for ax in fig.axes} == {geometry}
     assert [ax.get_title().split(":")[0] for ax in fig.axes] == methods
@@ -356,12 +356,12 @@ def test_methods_more_than_four(frame):
 
 def test_methods_unknown(res_all):
     with pytest.raises(ParameterError):
-        plot_methods(res_all, "DO(Hoe-Nam)", methods=["nope"])
+        plot_methods(res_all, "DO(Hoe-Nam)", rules=["nope"])
 
 
 # ------------------------------------------------------------------------ Hangul
 def test_hangul_title_renders_without_missing_glyphs(res_all):
-    fig = plot_column(res_all, KO_TEMP, method="iqr")
+    fig = plot_column(res_all, KO_TEMP, rule="iqr")
     assert fig.axes[0].get_title() == f"{KO_TEMP} — iqr"
     _draw_strict(fig)  # "Glyph ... missing from font(s)" would be raised here
     grid = plot_methods(res_all, KO_TEMP)
