@@ -109,15 +109,25 @@ def downsample(x: np.ndarray, y: np.ndarray, n_out: int) -> np.ndarray:
     return np.asarray(idx, dtype=np.int64)
 
 
-def _scalar_or_array(arr: np.ndarray, shown: np.ndarray) -> Any:
-    """A bound for the JSON: None (no bound), one number (constant), or the values at ``shown``."""
+_ARRAY = object()  # a bound that varies along the series
+
+
+def _bound_kind(arr: np.ndarray) -> Any:
+    """None (no finite bound anywhere), one number (a constant bound), or _ARRAY."""
     finite = ~np.isnan(arr)
     if not finite.any():
         return None
     first = arr[finite][0]
     if finite.all() and np.all(arr == first):
         return None if math.isinf(first) else float(f"{first:.8g}")
-    return floats(arr[shown], sig=7)
+    return _ARRAY
+
+
+def _scalar_or_array(arr: np.ndarray, shown: np.ndarray, kind: Any = _ARRAY) -> Any:
+    """A bound for the JSON: None (no bound), one number (constant), or the values at ``shown``."""
+    if kind is _ARRAY:
+        kind = _bound_kind(arr)
+    return floats(arr[shown], sig=7) if kind is _ARRAY else kind
 
 
 def check_max_points(max_points: Any, name: str = "chart_payload") -> int:
@@ -155,6 +165,7 @@ class ChartData:
         self.rule_index = {r.label: i for i, r in enumerate(result.rules)}
         self._codes: np.ndarray | None = None
         self._series: dict[int, tuple] = {}
+        self._bounds: dict[tuple[int, str], tuple[Any, Any]] = {}
 
     # -------------------------------------------------------------- per Result
     @property
@@ -219,7 +230,10 @@ class ChartData:
         col = self.columns[j]
         v, codes, valid, flagged, breaks = self._column_arrays(j)
         window = self.axis.window(start, end)
-        rows = np.arange(len(v))[window]
+        if isinstance(window, slice):
+            rows = np.arange(*window.indices(len(v)))
+        else:
+            rows = window
         pos = rows[valid[rows]]
         in_flagged = pos[flagged[pos]]
         downsampled = pos.size > max_points
@@ -245,8 +259,11 @@ class ChartData:
                 g: Any = [int(x) if x in (3, 4) else sev for x in grades.tolist()]
             else:
                 g = sev
-            lo = _scalar_or_array(det.lower, shown)
-            hi = _scalar_or_array(det.upper, shown)
+            kinds = self._bounds.get((j, rule.label))
+            if kinds is None:  # whether a bound is constant: once per column and rule
+                kinds = self._bounds[(j, rule.label)] = (_bound_kind(det.lower), _bound_kind(det.upper))
+            lo = _scalar_or_array(det.lower, shown, kinds[0])
+            hi = _scalar_or_array(det.upper, shown, kinds[1])
             for b in (lo, hi):
                 if isinstance(b, float):
                     extra.append(b)
