@@ -35,7 +35,7 @@ import matplotlib.dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..errors import ParameterError
+from ..errors import InputError, ParameterError, did_you_mean
 from ..flags import Flag
 from ._fonts import font_kw
 from ._scale import display_range, edges
@@ -118,6 +118,13 @@ def _x_values(index: pd.Index) -> tuple[Any, bool, Any]:
     if pd.api.types.is_numeric_dtype(index.dtype) and not pd.api.types.is_bool_dtype(index.dtype):
         return index.to_numpy(), False, None
     return np.arange(len(index)), False, None
+
+
+def _check_column(result: "Result", column: Any) -> None:
+    if column not in result.columns:
+        tip = did_you_mean(str(column), [str(c) for c in result.columns])
+        raise InputError(f"no evaluated column {column!r}; {tip}columns: "
+                         f"{', '.join(map(str, result.columns))}")
 
 
 def _unit(result: "Result", column: Any) -> str | None:
@@ -388,7 +395,7 @@ def plot_column(
     'pH'
     """
     rule = _rule_keyword(rule, method, name="plot_column")
-    result._check_column(column)
+    _check_column(result, column)
     if rule is not None:
         result.detection(column, rule)  # validates, with the library's message
     if ax is None:
@@ -510,7 +517,7 @@ def plot_rules(
         if rules is not None:
             raise ParameterError("give the rules once, as rules=")
         rules = methods
-    result._check_column(column)
+    _check_column(result, column)
     on_column = result.labels_on(column)
     if rules is None:
         labels = on_column
