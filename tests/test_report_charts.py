@@ -244,6 +244,6 @@ def test_package_data_lists_every_report_file():
 
 def test_charts_js_is_self_contained_and_escapes():
     js = resources.files("aquaflag.report").joinpath("static/charts.js").read_text(encoding="utf-8")
-    assert "root.AquaflagCharts" in js and "innerHTML" not in js
+    assert "root.AquaflagCharts" in js and "innerHTML" not in js and report.charts_js() == js
     page_js = resources.files("aquaflag.report").joinpath("static/report.js").read_text(encoding="utf-8")
     assert "innerHTML" not in page_js  # text goes in with textContent

@@ -29,7 +29,7 @@ escaped, both in HTML and inside the embedded JSON.
 The chart of one column is a plain dict from :func:`chart_payload` (or
 :class:`ChartData` for repeated calls): the function the page uses, and the
 one a server calls to re-fetch a zoomed window of a long series;
-``static/charts.js`` draws it.
+``static/charts.js`` (:func:`charts_js`) draws it.
 
 Layout: ``page`` (assembly, :func:`write_report`), ``charts`` (chart data,
 downsampling, y scale), ``tables`` (summary tables, :func:`summary_html`),
@@ -41,14 +41,14 @@ the functions that need them, so importing it costs little.
 
 from __future__ import annotations
 
-from ._assets import FONT_STACK, STRINGS, cached_plotly_js
+from ._assets import FONT_STACK, STRINGS, cached_plotly_js, charts_js
 from ._escape import json_for_script
 from .charts import ChartData, chart_payload, display_range
 from .page import config_toml, show_report, write_report
 from .tables import summary_html
 
 __all__ = ["write_report", "show_report", "summary_html", "chart_payload", "ChartData",
-           "display_range", "config_toml", "STRINGS", "FONT_STACK"]
+           "display_range", "charts_js", "config_toml", "STRINGS", "FONT_STACK"]
 
 # older private names, kept for the benchmarks and tests that reach for them
 _json_for_script = json_for_script

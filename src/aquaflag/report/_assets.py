@@ -11,7 +11,8 @@ import json
 import re
 from importlib import resources
 
-__all__ = ["STRINGS", "FONT_STACK", "LANGUAGES", "css", "script", "plotly_js", "cached_plotly_js"]
+__all__ = ["STRINGS", "FONT_STACK", "LANGUAGES", "css", "charts_js", "script", "plotly_js",
+           "cached_plotly_js"]
 
 #: CSS font stack of the page and the charts: Latin system fonts, then Korean ones.
 FONT_STACK = ('-apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans KR", '
@@ -40,9 +41,18 @@ def css() -> str:
     return read_text("static/report.css").replace("__FONT__", FONT_STACK)
 
 
+def charts_js() -> str:
+    """``static/charts.js``: ``window.AquaflagCharts`` draws a chart payload with plotly.
+
+    For a server that embeds the charts in its own page (with plotly.js) and
+    re-fetches :func:`~aquaflag.report.chart_payload` on zoom.
+    """
+    return read_text("static/charts.js")
+
+
 def script() -> str:
     """The page's script: the charts (``charts.js``, reusable by a server) and the page app."""
-    return read_text("static/charts.js") + "\n" + read_text("static/report.js")
+    return charts_js() + "\n" + read_text("static/report.js")
 
 
 def plotly_js() -> str:

@@ -13,22 +13,26 @@
     H.z.forEach(function (row, r) {
       row.forEach(function (v) { if (v > zmax) zmax = v; });
       cd.push(row.map(function (v, m) {
-        return esc(T.suspect) + " " + H.zs[r][m] + " · " + esc(T.fail) + " " + H.zf[r][m];
+        return [esc(H.cols[r]), esc(T.suspect) + " " + H.zs[r][m] + " · " + esc(T.fail) + " " + H.zf[r][m]];
       }));
     });
-    var names = H.cols.map(function (s, i) { return esc(s); });
+    // long names (Korean names of 80+ characters) are cut on the axis, whole on hover;
+    // rows are placed by number, so two names that read alike after the cut stay apart
+    var names = H.cols.map(function (s) { return esc(s.length > 48 ? s.slice(0, 47) + "\u2026" : s); });
+    var rows = H.cols.map(function (s, i) { return i; });
     var trace = {
-      type: "heatmap", z: H.z, x: H.months, y: names, customdata: cd, zmin: 0, zmax: Math.max(zmax, 1),
+      type: "heatmap", z: H.z, x: H.months, y: rows, customdata: cd, zmin: 0, zmax: Math.max(zmax, 1),
       colorscale: [[0, "#ffffff"], [1e-9, "#fdc58f"], [0.4, "#f28e2b"], [0.75, "#d62728"], [1, "#7f0000"]],
       xgap: 1, ygap: 1,
       colorbar: {thickness: 12, outlinewidth: 0, tickformat: "d", dtick: Math.max(1, Math.ceil(zmax / 5))},
-      hovertemplate: "%{y}<br>%{x}: <b>%{z}</b> " + esc(T.flagged_n) + "<br>%{customdata}<extra></extra>"
+      hovertemplate: "%{customdata[0]}<br>%{x}: <b>%{z}</b> " + esc(T.flagged_n) + "<br>%{customdata[1]}<extra></extra>"
     };
     var layout = {
       height: Math.max(220, 110 + 24 * names.length), margin: {l: 16, r: 16, t: 30, b: 56},
       font: {family: D.font, size: 12}, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
       xaxis: {type: "category", automargin: true, tickangle: -45},
-      yaxis: {type: "category", autorange: "reversed", automargin: true}
+      yaxis: {type: "linear", autorange: "reversed", automargin: true, tickmode: "array",
+              tickvals: rows, ticktext: names, showgrid: false, zeroline: false}
     };
     return Plotly.newPlot(div, [trace], layout, C.config);
   }
