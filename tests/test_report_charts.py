@@ -247,3 +247,46 @@ def test_charts_js_is_self_contained_and_escapes():
     assert "root.AquaflagCharts" in js and "innerHTML" not in js and report.charts_js() == js
     page_js = resources.files("aquaflag.report").joinpath("static/report.js").read_text(encoding="utf-8")
     assert "innerHTML" not in page_js  # text goes in with textContent
+
+
+# ------------------------------------------------------------------- layers
+ALLOWED_BELOW = {"result", "detection", "flags", "errors", "variables", "config", "_version"}
+
+
+def _aquaflag_imports(path: Path, package: str) -> set[str]:
+    """The aquaflag modules a file imports (module level and inside functions alike)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and node.module.startswith("aquaflag"):
+                found.add(node.module)
+            elif node.level == 1:  # inside the package itself
+                found.add(f"aquaflag.{package}")
+            elif node.level == 2:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                found.update(f"aquaflag.{n}" for n in names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("aquaflag"))
+    return found
+
+
+@pytest.mark.parametrize("package", ["report", "plot"])
+def test_writers_import_only_the_layers_below(package):
+    """plot/ and report/ read results: never the engine, io, methods, or each other."""
+    for path in sorted((ROOT / "src" / "aquaflag" / package).glob("*.py")):
+        for module in _aquaflag_imports(path, package):
+            top = module.split(".")[1] if "." in module else module
+            assert top == package or top in ALLOWED_BELOW, f"{path.name} imports {module}"
+
+
+def test_importing_the_writers_loads_no_heavy_library():
+    import subprocess
+
+    code = ("import sys, aquaflag.report, aquaflag.plot; "
+            "from aquaflag.report import chart_payload, write_report, ChartData; "
+            "bad = [m for m in ('plotly', 'tsdownsample', 'matplotlib') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
