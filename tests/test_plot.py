@@ -671,3 +671,13 @@ def test_import_plot_package_does_not_import_matplotlib():
     code = ("import sys, aquaflag.plot as p; p.safe_filename('a b'); "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_write_png_of_a_figure_without_an_agg_canvas(tmp_path, res_one):
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+    from aquaflag.plot._save import write_png
+
+    fig = plot_column(res_one, "DO(Hoe-Nam)")
+    FigureCanvasPdf(fig)
+    assert write_png(fig, tmp_path / "y.png", dpi=30).read_bytes()[:8] == PNG_MAGIC

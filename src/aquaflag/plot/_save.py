@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image, PngImagePlugin
 
 from .._version import __version__
@@ -46,10 +47,13 @@ def write_png(fig: "Figure", path: str | os.PathLike, *, dpi: float = 110) -> Pa
     figure's own dpi is restored afterwards.
     """
     out = Path(path)
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):  # e.g. a figure of a vector backend
+        fig.savefig(out, dpi=dpi, format="png")
+        return out
     old = fig.get_dpi()
     fig.set_dpi(dpi)
     try:
-        canvas = fig.canvas
         canvas.draw()
         buf = canvas.buffer_rgba()
         height, width = buf.shape[:2]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 import warnings
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 import matplotlib.dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.gridspec import SubplotSpec
 
 from ..errors import InputError, ParameterError, did_you_mean
 from ..flags import Flag
@@ -48,10 +49,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_column", "plot_rules", "plot_methods"]
 
 #: Style of the pieces of a figure (shared by every function here).
-SERIES_STYLE = {"color": "0.45", "linewidth": 0.8, "marker": "o", "markersize": 2.0}
-OUTLIER_STYLE = {"color": "red", "linestyle": "none", "marker": "o", "markersize": 4.0, "zorder": 3}
-BOUND_STYLE = {"color": "tab:blue", "linestyle": "--", "linewidth": 0.9, "alpha": 0.8, "zorder": 2}
-OFF_SCALE_STYLE = {"color": "darkred", "linestyle": "none", "markersize": 6.0, "zorder": 4}
+SERIES_STYLE: dict[str, Any] = {"color": "0.45", "linewidth": 0.8, "marker": "o", "markersize": 2.0}
+OUTLIER_STYLE: dict[str, Any] = {"color": "red", "linestyle": "none", "marker": "o", "markersize": 4.0, "zorder": 3}
+BOUND_STYLE: dict[str, Any] = {"color": "tab:blue", "linestyle": "--", "linewidth": 0.9, "alpha": 0.8, "zorder": 2}
+OFF_SCALE_STYLE: dict[str, Any] = {"color": "darkred", "linestyle": "none", "markersize": 6.0, "zorder": 4}
 
 #: Above this many points the series is drawn without markers (they would merge into a band).
 MAX_MARKERS = 2000
@@ -219,10 +220,12 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
 
 
 def _root_figure(ax: "Axes") -> Figure:
+    fig: Any
     try:
-        return ax.get_figure(root=True)
+        fig = ax.get_figure(root=True)
     except TypeError:  # matplotlib < 3.10
-        return ax.figure
+        fig = ax.figure
+    return cast(Figure, fig)
 
 
 # ---------------------------------------------------------------------- drawing
@@ -575,14 +578,14 @@ def fill_grid(fig: Figure, result: "Result", column: Any, labels: Sequence[str])
         n_out = _draw(ax, result, column, [lab], bounds=True, legend=False, y_range=y_range)
         title = f"{lab}: {n_out} outlier{'s' if n_out != 1 else ''}"
         ax.set_title(title, y=1.0, pad=4, fontsize=_PANEL_TITLE_PT, **font_kw(title))
+    specs = {ax: cast(SubplotSpec, ax.get_subplotspec()) for ax in shown}
     for ax in shown:
-        ss = ax.get_subplotspec()
+        ss = specs[ax]
         if not ss.is_first_col():
             ax.set_ylabel("")
         # x tick labels on the lowest panel of each grid column (also above a removed panel)
         has_below = any(
-            b.get_subplotspec().rowspan.start >= ss.rowspan.stop
-            and b.get_subplotspec().colspan == ss.colspan
+            specs[b].rowspan.start >= ss.rowspan.stop and specs[b].colspan == ss.colspan
             for b in shown
         )
         ax.tick_params(axis="x", which="both", labelbottom=not has_below)

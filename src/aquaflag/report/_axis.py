@@ -29,6 +29,7 @@ class Axis:
     def __init__(self, index: pd.Index) -> None:
         self.tz: str | None = None
         self.wall: pd.DatetimeIndex | None = None
+        self.fmt: str | None
         if isinstance(index, pd.PeriodIndex):
             index = index.to_timestamp()
         n = len(index)
@@ -85,7 +86,8 @@ class Axis:
         """The index at ``positions`` as text for tables."""
         if self.wall is not None:
             sub = self.wall[positions]
-            return [("" if s is None or s != s else s) for s in sub.strftime(self.fmt).tolist()]
+            fmt = self.fmt or "%Y-%m-%d %H:%M:%S"
+            return [("" if s is None or s != s else s) for s in sub.strftime(fmt).tolist()]
         vals = self.index[positions]
         return [str(v) for v in vals]
 

@@ -59,7 +59,7 @@ def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def num(n: int) -> str:
+def num(n: Any) -> str:
     """An integer with thousands separators."""
     return f"{int(n):,}"
 

@@ -253,7 +253,7 @@ class ChartData:
             if det is None:
                 continue
             hit_rows = np.flatnonzero(det.mask[shown])
-            sev = int(severity_flag(rule.severity))
+            sev = int(severity_flag(rule.severity or "suspect"))  # a resolved rule has one
             if det.grade is not None:
                 grades = det.grade[shown][hit_rows].astype(int)
                 g: Any = [int(x) if x in (3, 4) else sev for x in grades.tolist()]

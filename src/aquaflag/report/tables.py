@@ -226,7 +226,7 @@ def flagged_payload(result: "Result", axis: "Axis", values: np.ndarray,
         idx = np.flatnonzero(det.mask)
         if idx.size == 0:
             continue
-        sev = int(severity_flag(rule.severity))
+        sev = int(severity_flag(rule.severity or "suspect"))  # a resolved rule has one
         grade = (np.where(np.isin(det.grade[idx], (3, 4)), det.grade[idx], sev)
                  if det.grade is not None else np.full(idx.size, sev))
         parts.append((pos_of[col], rule_index[rule.label], idx, det, grade.astype(int)))
