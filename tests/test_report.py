@@ -426,7 +426,7 @@ def test_summary_html(demo_result, monkeypatch):
     frag = report.summary_html(demo_result)
     assert frag.startswith('<div class="aquaflag-summary"')
     assert frag.count("<tr>") == 1 + 48  # header, 12 columns x 4 rules
-    monkeypatch.setattr(report, "MAX_SUMMARY_ROWS", 10)
+    monkeypatch.setattr(report.tables, "MAX_SUMMARY_ROWS", 10)
     frag = report.summary_html(demo_result)
     assert frag.count("<tr>") == 1 + 10 + 1  # header, rows, "more"
     assert "38 more (see Result.summary)" in frag

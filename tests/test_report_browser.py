@@ -198,7 +198,7 @@ def test_table_sorts_and_filters(browser, tmp_path):
 
 def test_hover_names_the_rules_and_scores(browser, tmp_path):
     res = aquaflag.detect(demo(), method="seed")
-    col = "Water Temperature(Chu-Dong)"
+    col = "DO(Hoe-Nam)"
     j = list(res.data.columns).index(col)
     open_report(browser, report.write_report(res, tmp_path / "r.html"))
     text = browser.execute_script(f"""
@@ -208,10 +208,37 @@ def test_hover_names_the_rules_and_scores(browser, tmp_path):
         Plotly.Fx.hover(gd, [{{curveNumber: k, pointNumber: i}}]);
         return Array.from(document.querySelectorAll('#chart-{j} .hoverlayer text')).map(e => e.textContent).join(' | ');
     """)
-    assert "2018-08-20" in text and "258" in text
-    for lab in res.labels:
+    labels = [lab for lab in res.labels if res.detections[(col, lab)].n_outliers]
+    assert labels and "score" in text
+    for lab in labels:
         assert lab in text
-    assert "score" in text
+
+
+def test_off_scale_values_sit_at_the_edge_with_their_true_value(browser, tmp_path):
+    """A value ten times the rest (258 °C, a typo of 25.8) no longer flattens its chart."""
+    res = aquaflag.detect(demo(), method="seed")
+    col = "Water Temperature(Chu-Dong)"
+    j = list(res.data.columns).index(col)
+    open_report(browser, report.write_report(res, tmp_path / "r.html"))
+    info = browser.execute_script(f"""
+        var gd = document.getElementById('chart-{j}');
+        var k = gd.data.findIndex(function (t) {{ return t.legendgroup === 'off'; }});
+        var t = gd.data[k];
+        var i = t.customdata.findIndex(function (c) {{ return c[0] === '258'; }});
+        Plotly.Fx.hover(gd, [{{curveNumber: k, pointNumber: i}}]);
+        var text = Array.from(document.querySelectorAll('#chart-{j} .hoverlayer text')).map(e => e.textContent).join(' | ');
+        return {{range: gd.layout.yaxis.range, y: t.y[i], symbol: t.marker.symbol[i], name: t.name, text: text,
+                 drawn: document.querySelectorAll('#chart-{j} .scatterlayer .trace:nth-child(' + (k + 1) + ') .point').length}};
+    """)
+    lo, hi = info["range"]
+    assert hi < 100 and lo > -50  # the good values (3-30 °C) and the bounds near them; not 258
+    assert lo < info["y"] <= hi and info["symbol"] == "triangle-up"
+    assert info["name"].startswith("off scale (") and info["drawn"] >= 1
+    assert "258" in info["text"] and "2018-08-20" in info["text"] and "off the scale" in info["text"]
+    for lab in res.labels:
+        if res.detections[(col, lab)].mask[res.data[col].to_numpy() == 258].any():
+            assert lab in info["text"]
+    assert errors(browser) == []
 
 
 def test_hostile_names_are_shown_as_text(browser, tmp_path):
@@ -227,7 +254,7 @@ def test_hostile_names_are_shown_as_text(browser, tmp_path):
     assert first_cell.text == hostile
     ticks = browser.execute_script(
         "return Array.from(document.querySelectorAll('#heatmap .ytick text')).map(e => e.textContent)")
-    assert hostile in ticks
+    assert hostile[:47] + "\u2026" in ticks  # long names are cut on the heat map's axis, as text
     legend = browser.execute_script(
         "return Array.from(document.querySelectorAll('#chart-0 .legendtext')).map(e => e.textContent)")
     assert any(t.startswith("<b>iqr</b>") for t in legend)
