@@ -52,7 +52,7 @@ def _stuck_long():
 
 def _shifted():
     x = _base()
-    x[100:140] += 5.0  # a calibration offset for 10 h, then put right
+    x[60:160] += 5.0  # a calibration offset for 25 h, then put right
     return x
 
 
@@ -71,7 +71,7 @@ OBVIOUS = {
     "stl_residual": (_spiky(), [120], {"period": 24}),  # 8 cycles of 6 h in 200 points
     "cross_station": (_spiky(), [120], {"siblings": {"b": _base(seed=1), "c": _base(seed=2)}}),
     "hampel": (_spiky(), [120], {}),
-    "level_shift": (_shifted(), list(range(100, 140)), {}),
+    "level_shift": (_shifted(), list(range(60, 160)), {}),
 }
 
 

@@ -211,21 +211,24 @@ def step_scale(xv: np.ndarray) -> tuple[float, str]:
 
 
 def daily_max_step(xv: np.ndarray, tv: np.ndarray | None) -> float:
-    """A typical day's largest step: the median over days of the day's largest |Δx|.
+    """A typical day's largest natural step: the median over days of each day's second-largest |Δx|.
 
-    Each step is assigned to the calendar day (UTC) of its end; days with a
-    single step are kept. Without timestamps, blocks of 24 steps stand in for
-    days. Robust to sensor faults on fewer than half of the days, it measures
-    how large natural rises and falls get at this sampling step (storm fronts,
-    diel swings, quantisation), which a jump or a spike must exceed. 0 when
-    fewer than 2 values.
+    Each step is assigned to the calendar day (UTC) of its end. The
+    second-largest step of a day (its only step when it has one) ignores one
+    fault per day -- a calibration jump, a logger reset -- and the median
+    over days ignores faults on fewer than half of the days. Without
+    timestamps, blocks of 24 steps stand in for days. It measures how large
+    natural rises and falls get at this sampling step (storm fronts, diel
+    swings, quantisation), which a jump or a spike must exceed. 0 when fewer
+    than 2 values.
 
     Examples
     --------
-    >>> x = np.array([1.0, 1.2, 1.1, 5.0, 5.1, 5.0, 5.2, 5.1])
-    >>> t = np.arange(8, dtype=np.int64) * DAY_NS // 2   # two values a day
-    >>> round(daily_max_step(x, t), 6)    # day maxima 0.2, 3.9, 0.1, 0.2: median 0.2
-    0.2
+    >>> x = np.array([1.0, 1.2, 1.1, 5.0, 5.1, 5.0, 5.2, 5.1, 5.0])
+    >>> t = np.arange(9, dtype=np.int64) * DAY_NS // 3   # three values a day
+    >>> # steps by day: [0.2, 0.1] [3.9, 0.1, 0.1] [0.2, 0.1, 0.1]: second largest 0.1, 0.1, 0.1
+    >>> round(daily_max_step(x, t), 6)
+    0.1
     """
     if xv.size < 2:
         return 0.0
@@ -233,16 +236,20 @@ def daily_max_step(xv: np.ndarray, tv: np.ndarray | None) -> float:
 
 
 def daily_max(a: np.ndarray, tv: np.ndarray | None) -> float:
-    """The median over days of each day's largest ``a`` (``tv``: the time of each a, ns).
+    """The median over days of each day's second-largest ``a`` (``tv``: the time of each a, ns).
 
-    Without timestamps, blocks of 24 consecutive values stand in for days.
-    0 for an empty array.
+    A day with a single value contributes it. Without timestamps, blocks of
+    24 consecutive values stand in for days. 0 for an empty array.
     """
     if a.size == 0:
         return 0.0
     day = np.arange(a.size) // _STEPS_PER_BLOCK if tv is None else tv // DAY_NS
-    starts = np.flatnonzero(np.concatenate(([True], day[1:] != day[:-1])))
-    return float(np.median(np.maximum.reduceat(a, starts)))
+    order = np.lexsort((a, day))  # by day, then by value
+    a_s, day_s = a[order], day[order]
+    last = np.flatnonzero(np.concatenate((day_s[1:] != day_s[:-1], [True])))
+    first = np.concatenate(([0], last[:-1] + 1))
+    pick = np.where(last > first, last - 1, last)
+    return float(np.median(a_s[pick]))
 
 
 def run_durations(xv: np.ndarray, tv: np.ndarray | None, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
