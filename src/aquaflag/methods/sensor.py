@@ -743,7 +743,7 @@ _CELSIUS = {None, "", "°C", "℃", "degC", "deg C", "C", "celsius", "Celsius"}
         "min_points": Interval(int, 2, None),
         "floor": Param("floor", WindowSpan(min_count=2), "12h",
                        doc="the shortest derived window (half a day: a quiet night)"),
-        "factor": Param("factor", Interval(float, 1, None), 1.5,
+        "factor": Param("factor", Interval(float, 1, None), 2.0,
                         doc="the derived window is this many times the rank-th longest run"),
         "rank": Param("rank", Interval(int, 1, None), 10,
                       doc="which longest natural run sets the window (10: the 10th longest)"),
@@ -759,7 +759,7 @@ _CELSIUS = {None, "", "°C", "℃", "degC", "deg C", "C", "celsius", "Celsius"}
              "max(floor, factor * D_(rank)), D_(rank) the rank-th longest flat stretch of the series"),
 )
 def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0,
-              min_points: int = 3, floor: int | str = "12h", factor: float = 1.5, rank: int = 10,
+              min_points: int = 3, floor: int | str = "12h", factor: float = 2.0, rank: int = 10,
               ice_band: float = 0.3, reference: str | None = None, times=None,
               series: SeriesInfo | None = None) -> Detection:
     """Flat-line test (QARTOD): flag values stuck within ``tolerance`` for at least ``window``.
@@ -782,7 +782,7 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
     floor : str or int, default "12h"
         The shortest derived window. A time floor needs timestamps; a count
         floor derives the window in points.
-    factor : float, default 1.5
+    factor : float, default 2.0
         The derived window is ``factor`` times the ``rank``-th longest flat
         stretch of the series (>= 1).
     rank : int, default 10
@@ -848,10 +848,10 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
 
     and at least ``min_points`` values. The r-th longest (r = ``rank`` = 10)
     is an upper quantile :math:`1 - r/N` of the N stretches that ignores up
-    to r − 1 stuck episodes in the record itself; factor 1.5 leaves a margin
+    to r − 1 stuck episodes in the record itself; factor 2 leaves a margin
     above the longest natural runs (on the six LRO records, the longest
     unlabelled run of a non-freezing value is 0.8–1.3 times the 10th
-    longest). The floor (12 h) is sensor practice: a quiet night's minimum
+    longest, and up to 1.6 times once the values are quantised to 0.1). The floor (12 h) is sensor practice: a quiet night's minimum
     lasts 6–10 h, and a value repeated to the sensor's resolution for half a
     day is the classic sign of a stuck logger (USGS, QARTOD). A sensor stuck
     for days is caught unless the record holds ``rank`` or more such
@@ -890,7 +890,7 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
     >>> t = pd.date_range("2020-01-01", periods=x.size, freq="15min").to_numpy()
     >>> det = flat_line(x, times=t)
     >>> det.stats["derived"]
-    'window=12h (floor 12h; 10th longest run 2h x 1.5 = 3h), resolution=0.1, step=15min'
+    'window=12h (floor 12h; 10th longest run 2h x 2 = 4h), resolution=0.1, step=15min'
     >>> int(det.mask.sum())
     96
     """
