@@ -254,8 +254,11 @@ class Result:
         """Which rule, with which method and parameters, flagged which value, at what level.
 
         One row per (column, time, rule) flag: ``column, time, value, rule,
-        method, parameters, flag, score, lower, upper`` (``flag`` is the
-        QARTOD code the rule gave the value: 3 suspect, 4 fail).
+        method, parameters, flag, score, lower, upper, derived`` (``flag`` is
+        the QARTOD code the rule gave the value: 3 suspect, 4 fail;
+        ``derived`` says how a self-calibrating rule derived its thresholds
+        from the series, e.g. ``"window=14h (10th longest run 7h x 2),
+        resolution=0.1, step=1min"``; empty for other rules).
         """
         table = self.outliers
         rules = {r.label: r for r in self.rules}
@@ -265,6 +268,8 @@ class Result:
             for lab, det, i in self._flag_positions()
         ]
         table.insert(6, "flag", pd.Series(flag, dtype="uint8"))
+        derived = [str(det.stats.get("derived", "")) for _lab, det, _i in self._flag_positions()]
+        table["derived"] = pd.Series(derived, dtype=object)
         return table
 
     def _flag_positions(self):
