@@ -968,6 +968,8 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
     else:
         w_v = float(span_ns(win)) if by_time else float(int(win))
         derived = f"window={win} (given)"
+        if by_time:
+            stats["window_hours"] = w_v / 3.6e12
     derived += f", resolution={q:.6g}"
     if by_time:
         derived += f", step={fmt_span(step)}"
