@@ -119,6 +119,7 @@ def test_reference_period_sets_the_statistics():
 
 def test_fit_once_apply_to_new_data_through_a_config():
     x, t = quantised_diel(15, 0.01, days=60)
+    x[31 * 96:] = np.round(12 + (x[31 * 96:] - 12) * 3, 2)  # February swings three times as much
     frame = pd.DataFrame({"temp": x}, index=pd.DatetimeIndex(t, name="datetime"))
     jan, feb = frame.iloc[:31 * 96], frame.iloc[31 * 96:]
     rules = [Rule("flat_line"), Rule("spike"), Rule("level_shift")]
