@@ -292,7 +292,7 @@ _REFERENCE = Param("reference", Text("a period 'START/END' or a leading span lik
     formula=("extremum: |x_i - (x_{i-1} + x_{i+1})/2| - |x_{i+1} - x_{i-1}|/2 > threshold (GTSPP/Argo); "
              "else |d_i| > threshold, d_i = x_i - (x_{i-1} + x_{i+1})/2 (time-weighted when "
              "irregular; QARTOD); threshold None: max(k * max(1.4826 MAD(dx), q), rise * "
-             "median over days of the day's largest |dx|)"),
+             "median over days of the day's second-largest |dx|)"),
 )
 def spike(values, *, threshold: float | None = None, k: float = AUTO_K, rise: float = 2.0,
           extremum: bool = True, suppress_neighbours: bool = True, reference: str | None = None,
@@ -367,8 +367,9 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K, rise: fl
     of the steps (at least 8 resolution steps q, :func:`resolution`); MAD = 0
     falls back to 1.253314 MeanAD (Iglewicz & Hoaglin 1993). The second is
     the size of natural rises at this sampling interval: a typical day's
-    largest step (median over days, robust to faults on fewer than half of
-    the days), doubled. At 1–1.5 h sampling natural steps are larger, and
+    largest natural step (the median over days of each day's second-largest
+    step: one fault a day and faults on fewer than half of the days are
+    ignored), doubled. At 1–1.5 h sampling natural steps are larger, and
     so is τ. A series whose steps are all 0 or that is a straight line has
     no spread: nothing is evaluated.
 
@@ -515,7 +516,7 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K, rise: fl
     family="sensor",
     formula=("|x_i - x_{i-1}| / ((t_i - t_{i-1}) / per) > threshold; "
              "threshold None: max(k * max(1.4826 MAD(r), q / dt_med), rise * median over days "
-             "of the day's largest |r|)"),
+             "of the day's second-largest |r|)"),
 )
 def rate_of_change(values, *, threshold: float | None = None, per: str | None = "1h",
                    k: float = AUTO_K, rise: float = 2.0, reference: str | None = None,
@@ -576,7 +577,7 @@ def rate_of_change(values, *, threshold: float | None = None, per: str | None = 
     :math:`\\tau = \\max(k\\,\\hat\\sigma_r,\\ \\text{rise}\\cdot\\operatorname{med}_{\\text{days}}
     \\max_{\\text{day}}|r|)` -- k robust s.d. of the rates, and at least
     ``rise`` times a typical day's fastest change (the median over days of
-    the day's largest |r|: how fast the quantity moves naturally at this
+    the day's second-largest |r|: how fast the quantity moves naturally at this
     site and sampling interval; robust to faults on fewer than half of the
     days) -- with
     :math:`\\hat\\sigma_r = \\max(1.4826\\,\\mathrm{MAD}(r),\\; q / \\Delta t_{med})`,

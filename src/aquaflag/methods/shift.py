@@ -61,7 +61,7 @@ _NON_NEGATIVE = Interval(float, 0, None, closed="left")
                                doc="derive the jump size from this period only")},
     family="sensor",
     formula=("jump: |d_i| > tau = max(threshold * max(1.4826 MAD(d), q), rise * median over days of "
-             "the day's largest |d|, min_jump), |d_i| >= ratio * w_i * max(|d_{i-1}|, |d_{i+1}|) and "
+             "the day's second-largest |d|, min_jump), |d_i| >= ratio * w_i * max(|d_{i-1}|, |d_{i+1}|) and "
              "the medians of level_points values each side differ by >= |d_i|/2 the same way; "
              "flag x_a .. x_{b-1} between paired jumps a < b with |d_a + d_b| <= tolerance * "
              "max(|d_a|, |d_b|), min_duration <= t_b - t_a <= max_duration and no change "
@@ -85,7 +85,7 @@ def level_shift(values, *, threshold: float = 10.0, rise: float = 3.0, jump: flo
         the data's resolution).
     rise : float, default 3.0
         ... and ``rise`` times a typical day's largest change (the median
-        over days of each day's largest :math:`|d|`): a calibration jump is
+        over days of each day's second-largest :math:`|d|`): a calibration jump is
         larger than anything the quantity does on an ordinary day at this
         sampling interval, a natural step (a storm front, a diel swing) is not.
     jump : float, optional
