@@ -38,6 +38,10 @@ def render() -> str:
             for p in s.params.values():
                 allowed = p.constraint.describe() + (" or none" if p.nullable else "")
                 lines.append(f"| `{p.name}` | `{p.default!r}` | {allowed} |")
+            derived = [p for p in s.params.values() if getattr(p, "derived", "")]
+            if derived:
+                lines += ["", "Derived from the series when left `None` (self-calibrating):", ""]
+                lines += [f"- `{p.name}`: {p.derived}" for p in derived]
     return "\n".join(lines) + "\n"
 
 

@@ -113,7 +113,7 @@ def test_provenance_names_rule_method_parameters_and_flag():
     res = aquaflag.evaluate(pd.DataFrame({"pH(A)": x}, index=idx), rules)
     prov = res.provenance
     assert list(prov.columns) == ["column", "time", "value", "rule", "method", "parameters", "flag",
-                                  "score", "lower", "upper"]
+                                  "score", "lower", "upper", "derived"]
     z = prov[prov["rule"] == "z"].iloc[0]
     assert z["method"] == "zscore" and z["parameters"] == "threshold=2.5" and z["flag"] == 4
     assert prov[prov["rule"] == "tukey"].iloc[0]["flag"] == 3

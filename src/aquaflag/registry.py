@@ -277,6 +277,9 @@ class Param:
     default: Any
     doc: str = ""
     nullable: bool = False
+    #: How the default is derived from the series when the value is None (self-calibrating
+    #: parameters), in words, for ``aquaflag methods NAME`` and the docs; empty otherwise.
+    derived: str = ""
 
     def check(self, method: str, value: Any) -> Any:
         if value is None and self.nullable:

@@ -262,17 +262,23 @@ class Result:
         """Which rule, with which method and parameters, flagged which value, at what level.
 
         One row per (column, time, rule) flag: ``column, time, value, rule,
-        method, parameters, flag, score, lower, upper`` (``flag`` is the
-        QARTOD code the rule gave the value: 3 suspect, 4 fail).
+        method, parameters, flag, score, lower, upper, derived`` (``flag`` is
+        the QARTOD code the rule gave the value: 3 suspect, 4 fail;
+        ``derived`` says how a self-calibrating rule derived its thresholds
+        from the series, e.g. ``"window=14h (10th longest run 7h x 2),
+        resolution=0.1, step=1min"``; empty for other rules).
         """
         table = self.outliers
         rules = {r.label: r for r in self.rules}
         table.insert(5, "parameters", table["rule"].map(lambda lab: rules[lab].params_text()))
+        positions = self._flag_positions()
         flag = [
             int(det.grade[i]) if det.grade is not None else int(severity_flag(rules[lab].severity))
-            for lab, det, i in self._flag_positions()
+            for lab, det, i in positions
         ]
         table.insert(6, "flag", pd.Series(flag, dtype="uint8"))
+        table["derived"] = pd.Series([str(det.stats.get("derived", "")) for _lab, det, _i in positions],
+                                     dtype=object)
         if self.human is not None and len(self.human):
             table = self._with_human_rows(table)
         return table
@@ -289,6 +295,7 @@ class Result:
             "rule": "human", "method": "decision: " + h["action"].astype(str),
             "parameters": ("by " + h["reviewer"].astype(str) + ": " + h["reason"].astype(str)).to_numpy(),
             "flag": h["flag"].to_numpy(dtype=np.uint8), "score": np.nan, "lower": np.nan, "upper": np.nan,
+            "derived": "",
         })
         both = pd.concat([table, human], ignore_index=True) if len(table) else human
         both["_col"] = both["column"].map(pos)

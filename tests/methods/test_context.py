@@ -19,18 +19,33 @@ def seasonal_series(n=400, seed=0):
     return pd.Series(np.round(temp, 1), index=idx, name="Water Temperature(X)")
 
 
-def test_by_month_equals_seed_rule_within_each_month():
+def _other_years(times, group_of, i):
+    """Independent reference: the group of value i, without values within 183 days of it."""
+    far = np.abs((times - times[i]) / np.timedelta64(1, "D")) > 183
+    return far & (group_of == group_of[i])
+
+
+def test_by_month_equals_seed_rule_against_the_same_month_in_other_years():
     s = seasonal_series()
     s.iloc[[3, 100, 250]] += np.array([9.0, -7.0, 8.0])
     s.iloc[17] = np.nan
     res = aquaflag.detect(s, method="iqr", by="month")
+    t = s.index.to_numpy()
+    month = s.index.month.to_numpy()
     expected = pd.Series(False, index=s.index)
-    for _, g in s.dropna().groupby(s.dropna().index.month):
+    for i in np.flatnonzero(s.notna().to_numpy()):
+        g = s[_other_years(t, month, i)].dropna()
         q1, q3 = g.quantile(0.25), g.quantile(0.75)
-        hit = (g < q1 - 1.5 * (q3 - q1)) | (g > q3 + 1.5 * (q3 - q1))
-        expected[hit.index[hit]] = True
+        expected.iloc[i] = bool((s.iloc[i] < q1 - 1.5 * (q3 - q1)) or (s.iloc[i] > q3 + 1.5 * (q3 - q1)))
     pd.testing.assert_series_equal(res.mask[s.name], expected, check_names=False)
     assert not res.mask[s.name].iloc[17]
+    assert res.mask[s.name].iloc[[3, 100, 250]].all()
+
+
+def test_a_one_year_record_has_no_other_years():
+    s = seasonal_series(50)
+    det = zscore(s.to_numpy(), by="month", times=s.index.to_numpy())
+    assert not det.evaluated.any()
 
 
 def test_by_season_groups_djf_together():
@@ -38,8 +53,12 @@ def test_by_season_groups_djf_together():
     det = zscore(s.to_numpy(), by="season", times=s.index.to_numpy())
     months = s.index.month
     djf = np.isin(months, [12, 1, 2])
-    ref = s[djf]
-    np.testing.assert_allclose(det.score[djf], ((ref - ref.mean()) / ref.std()).to_numpy())
+    t = s.index.to_numpy()
+    expected = []
+    for i in np.flatnonzero(djf):  # one winter (Dec with the following Jan-Feb) is left out
+        ref = s[_other_years(t, djf, i)]
+        expected.append((s.iloc[i] - ref.mean()) / ref.std())
+    np.testing.assert_allclose(det.score[djf], expected)
 
 
 def test_by_doy_pools_neighbouring_days_across_years_circularly():
@@ -49,11 +68,14 @@ def test_by_doy_pools_neighbouring_days_across_years_circularly():
     i = 0  # first point, early January: its reference includes late December of other years
     doy = t.day_of_year.to_numpy()
     dist = np.abs(doy - doy[i])
-    ref = s.to_numpy()[np.minimum(dist, 365 - dist) <= 10]
+    near_doy = np.minimum(dist, 365 - dist) <= 10
+    far = np.abs((t - t[i]) / pd.Timedelta(days=1)) > 183  # other years only
+    ref = s.to_numpy()[near_doy & far]
     med = np.median(ref)
     mad = np.median(np.abs(ref - med))
     assert det.score[i] == pytest.approx(0.6745 * (s.iloc[i] - med) / mad)
-    assert any(d.month == 12 for d in t[np.minimum(dist, 365 - dist) <= 10])
+    assert any(d.month == 12 for d in t[near_doy & far])
+    assert not (near_doy & far)[i]
 
 
 def test_rolling_count_window_modified_zscore_matches_pandas_apply():

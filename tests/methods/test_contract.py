@@ -44,9 +44,15 @@ def _stuck():
     return x
 
 
+def _stuck_long():
+    x = _base()
+    x[100:160] = x[100]  # 60 x 15 min = 14h45 stuck: beyond flat_line's derived window (12 h floor)
+    return x
+
+
 def _shifted():
     x = _base()
-    x[100:140] += 5.0  # a calibration offset for 10 h, then put right
+    x[60:160] += 5.0  # a calibration offset for 25 h, then put right
     return x
 
 
@@ -60,12 +66,12 @@ OBVIOUS = {
     "nodata_codes": (_coded(), [120], {}),
     "spike": (_spiky(), [120], {}),
     "rate_of_change": (_spiky(), [120], {}),
-    "flat_line": (_stuck(), list(range(100, 140)), {}),
+    "flat_line": (_stuck_long(), list(range(100, 160)), {}),
     "generalized_esd": (_spiky(), [120], {}),
     "stl_residual": (_spiky(), [120], {"period": 24}),  # 8 cycles of 6 h in 200 points
     "cross_station": (_spiky(), [120], {"siblings": {"b": _base(seed=1), "c": _base(seed=2)}}),
     "hampel": (_spiky(), [120], {}),
-    "level_shift": (_shifted(), list(range(100, 140)), {}),
+    "level_shift": (_shifted(), list(range(60, 160)), {}),
 }
 
 

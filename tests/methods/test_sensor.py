@@ -138,24 +138,50 @@ def test_nodata_codes_single_number_accepted():
 # --- spike -----------------------------------------------------------------------
 
 def test_spike_hand_computed():
-    # d_i = x_i - (x_{i-1} + x_{i+1}) / 2
+    # QARTOD (extremum=False): d_i = x_i - (x_{i-1} + x_{i+1}) / 2
     x = np.array([10.0, 10.2, 10.0, 13.0, 10.2, 10.0])
-    det = spike(x, threshold=1.0)
+    det = spike(x, threshold=1.0, extremum=False)
     d = [np.nan, 0.2, -1.6, 2.9, -1.3, np.nan]
     np.testing.assert_allclose(det.score, d, atol=1e-12)
     # QARTOD flags 2, 3 and 4 (|d| > 1); 2 and 4 deviate the other way by less than
     # half of d_3 (ratios 1.8, 2.2 >= 1.5): they are the spike's victims.
     assert det.mask.nonzero()[0].tolist() == [3]
-    assert spike(x, threshold=1.0, suppress_neighbours=False).mask.nonzero()[0].tolist() == [2, 3, 4]
+    assert spike(x, threshold=1.0, extremum=False,
+                 suppress_neighbours=False).mask.nonzero()[0].tolist() == [2, 3, 4]
     assert not det.evaluated[[0, 5]].any()
     assert det.lower[3] == pytest.approx(10.1 - 1.0) and det.upper[3] == pytest.approx(11.1)
 
 
 def test_spike_two_point_spike_stays_flagged():
     x = np.array([5.0, 5.0, 5.0, 1.0, 1.0, 5.0, 5.0, 5.0])
-    det = spike(x, threshold=1.0)
+    det = spike(x, threshold=1.0, extremum=False)
     # d = [., 0, 2, -2, -2, 2, 0, .]: equal and opposite, so no point is a mere victim
     assert det.mask.nonzero()[0].tolist() == [2, 3, 4, 5]
+    # GTSPP/Argo: a two-point excursion is no local extremum (each point has a neighbour at
+    # its own level): s = |x - mean| - |x_next - x_prev| / 2, e.g. i=2: |5 - 3| - 2 = 0
+    ext = spike(x, threshold=1.0)
+    np.testing.assert_allclose(ext.score[1:-1], [0, 0, 0, 0, 0, 0], atol=1e-12)
+    assert not ext.mask.any()
+
+
+def test_spike_extremum_hand_computed():
+    # GTSPP/Argo test value s = |V2 - (V3 + V1)/2| - |V3 - V1|/2
+    x = np.array([10.0, 10.2, 10.0, 13.0, 10.2, 10.0, 12.0, 15.0, 14.0])
+    det = spike(x, threshold=1.0)
+    # i=1: |10.2-10.0| - 0 = 0.2; i=2: |10.0-11.6| - 1.4 = 0.2; i=3: |13-10.1| - 0.1 = 2.8
+    # i=4: |10.2-11.5| - 1.5 = -0.2; i=5: |10-11.1| - 0.9 = 0.2; i=6: |12-12.5| - 2.5 = -2.0
+    # i=7: |15-13| - 1 = 1.0 (a storm peak 1.0 above its higher neighbour: not > 1)
+    np.testing.assert_allclose(det.score[1:-1], [0.2, 0.2, 2.8, -0.2, 0.2, -2.0, 1.0], atol=1e-12)
+    assert det.mask.nonzero()[0].tolist() == [3]
+    assert det.lower[3] == pytest.approx(10.0 - 1.0) and det.upper[3] == pytest.approx(10.2 + 1.0)
+
+
+def test_spike_never_flags_a_rise_at_coarse_sampling():
+    # an hourly storm front: a monotone rise is never a local extremum
+    x = np.r_[np.full(50, 10.0) + 0.01 * np.arange(50) % 0.03, [14, 30, 55, 70, 72], np.full(50, 72.0)]
+    t = pd.date_range("2020-01-01", periods=x.size, freq="1h").to_numpy(dtype="datetime64[ns]")
+    assert not spike(x, threshold=0.5, times=t).mask.any()
+    assert spike(x, threshold=0.5, times=t, extremum=False).mask.any()  # QARTOD does
 
 
 def test_spike_neighbours_skip_nan():
@@ -170,8 +196,8 @@ def test_spike_irregular_times_interpolate():
     # neighbours at t=0 (0.0) and t=4h (4.0); the point at t=1h on the line would be 1.0
     x = np.array([0.0, 1.0, 4.0])
     t = ts("2020-01-01 00:00", "2020-01-01 01:00", "2020-01-01 04:00")
-    assert spike(x, threshold=0.5, times=t).score[1] == pytest.approx(0.0)
-    assert spike(x, threshold=0.5).score[1] == pytest.approx(-1.0)  # midpoint without times
+    assert spike(x, threshold=0.5, times=t, extremum=False).score[1] == pytest.approx(0.0)
+    assert spike(x, threshold=0.5, extremum=False).score[1] == pytest.approx(-1.0)  # no times
 
 
 def test_spike_auto_threshold():
@@ -179,10 +205,23 @@ def test_spike_auto_threshold():
     x = 10 + rng.normal(0, 0.1, 2000)
     x[700] += 3.0
     det = spike(x)
-    d = x[1:-1] - (x[:-2] + x[2:]) / 2
-    mad = np.median(np.abs(d - np.median(d)))
-    assert det.stats["threshold"] == pytest.approx(8.0 * 1.4826 * mad, rel=1e-4)
+    dx = np.diff(x)
+    mad = np.median(np.abs(dx - np.median(dx)))
+    # white noise: the noise term k x 1.4826 MAD(dx) dominates rise x (a day's 2nd-largest step)
+    assert det.stats["threshold"] == pytest.approx(8.0 * mad / 0.6745, rel=1e-9)
     assert det.mask.nonzero()[0].tolist() == [700]
+
+
+def test_spike_derived_threshold_grows_with_natural_rises():
+    # hourly data, 24 steps a day; every day one natural rise of 2.0 and back (a diel pulse)
+    day = np.r_[np.zeros(10), [1.0, 2.0, 1.0], np.zeros(11)] + 0.01 * (np.arange(24) % 2)
+    x = np.tile(day, 30)
+    t = pd.date_range("2020-01-01", periods=x.size, freq="1h").to_numpy(dtype="datetime64[ns]")
+    det = spike(x, times=t)
+    # each day's steps: about +-1 four times (0.99 or 1.01) and +-0.01: second-largest ~1.01
+    assert det.stats["daily_step"] == pytest.approx(1.01, abs=1e-9)
+    assert det.stats["threshold"] == pytest.approx(max(8.0 * det.stats["scale"], 2 * 1.01))
+    assert not det.mask.any()  # the daily pulse peaks 1.0 above its neighbours: natural
 
 
 def test_spike_auto_threshold_floor_is_resolution():
@@ -305,7 +344,10 @@ def test_flat_line_whole_series_flat_not_evaluated():
 
 def test_flat_line_needs_times_for_offset():
     with pytest.raises(InputError, match="window of flat_line is a time offset"):
-        flat_line([1.0, 1.0, 1.0, 2.0])
+        flat_line([1.0, 1.0, 1.0, 2.0], window="2h")
+    with pytest.raises(InputError, match="floor of flat_line is a time offset"):
+        flat_line([1.0, 1.0, 1.0, 2.0])  # the derived window's floor is 12 h
+    assert flat_line([1.0, 1.0, 1.0, 2.0, 3.0], floor=3).mask.tolist() == [True] * 3 + [False] * 2
 
 
 # --- through the engine ----------------------------------------------------------
@@ -319,7 +361,7 @@ def test_sensor_methods_through_evaluate():
     frame = pd.DataFrame({"pH(A)": ph}, index=idx)
     res = aquaflag.evaluate(frame, [
         Rule("gross_range"), Rule("nodata_codes"), Rule("spike", {"threshold": 1.0}),
-        Rule("rate_of_change", {"threshold": 4.0}), Rule("flat_line"),
+        Rule("rate_of_change", {"threshold": 4.0}), Rule("flat_line", {"window": "2h"}),
     ])
     m = res.outliers
     got = {meth: sorted(m.loc[m.method == meth, "time"].map(idx.get_loc)) for meth in m.method.unique()}

@@ -19,8 +19,11 @@ from aquaflag.methods import level_shift
 
 LRO = Path(__file__).resolve().parents[3] / "shared" / "data" / "lro"
 
-#: Count windows and a lower threshold: small hand-made series, no timestamps needed.
-SMALL = {"threshold": 5.0, "min_duration": 2, "max_duration": 100, "max_gap": 1}
+#: Count windows and a lower threshold: small hand-made series, no timestamps needed. The
+#: natural-step criteria of the self-calibrating default (rise, level_points, the tighter
+#: tolerance) are switched off here to test the pairing itself; they have their own tests.
+SMALL = {"threshold": 5.0, "min_duration": 2, "max_duration": 100, "max_gap": 1,
+         "rise": 0.0, "level_points": 1, "tolerance": 0.5}
 
 
 def base(n):

@@ -163,6 +163,8 @@ def methods(name):
         click.echo("  parameters:")
         for p in spec.params.values():
             click.echo(f"    {p.name} = {p.default!r}   ({p.constraint.describe()})")
+            if p.derived:
+                click.echo(f"        None: derived from the series: {p.derived}")
     else:
         click.echo("  parameters: none")
 

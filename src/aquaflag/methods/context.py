@@ -36,7 +36,8 @@ CONTEXT_PARAMS = {
     "min_periods": Param("min_periods", Interval(int, 1, None), 3,
                          "fewest values a window or group needs to judge a value"),
     "by": Param("by", Options(("month", "season", "doy")), None,
-                "climatological grouping, pooled over all years", nullable=True),
+                "climatological grouping, pooled over the other years (never the value's own)",
+                nullable=True),
     "doy_window": Param("doy_window", Interval(int, 1, 183), 15,
                         "with by='doy': half-width in days of the day-of-year window"),
     "min_scale": Param("min_scale", Interval(float, 0, None), 0.0,
@@ -121,15 +122,46 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
                          "(aquaflag.read finds the date column)")
     out = {k: np.full(n, np.nan) for k in needed}
     out["count"] = np.zeros(n)
+    t_ns = np.asarray(times, dtype="datetime64[ns]").view(np.int64)
     for members, reference in _groups(np.asarray(times, dtype="datetime64[ns]"), by, doy_window):
-        ref = x[reference]
-        st = _whole(ref[~np.isnan(ref)], needed)
-        if st["count"] < min_periods:
-            out["count"][members] = st["count"]
-            continue
-        for k, v in st.items():
-            out[k][members] = v
+        for own, ref_mask in _other_years(members, reference, t_ns):
+            ref = x[ref_mask]
+            st = _whole(ref[~np.isnan(ref)], needed)
+            if st["count"] < min_periods:
+                out["count"][own] = st["count"]
+                continue
+            for k, v in st.items():
+                out[k][own] = v
     return out
+
+
+#: Two members of a climatological group further apart than this belong to different years'
+#: occurrences of the season (half a year, in ns).
+_HALF_YEAR_NS = 183 * 86_400 * 10**9
+
+
+def _other_years(members: np.ndarray, reference: np.ndarray, t: np.ndarray):
+    """Split a group into its yearly occurrences; pair each with the reference from other years.
+
+    The members of a group (a calendar month, a season, a day of year) fall into
+    occurrences, one per year: runs of members no more than half a year apart
+    (DJF of one winter spans two calendar years and is one occurrence). Each
+    occurrence is judged against the group's reference without the values within
+    half a year of it -- the same occurrence of the season, the value judged
+    included -- so a value never enters its own climatology, nor do its
+    neighbours in time (a stuck or drifting week would otherwise hide itself).
+    """
+    pos = np.flatnonzero(members)
+    if pos.size == 0:
+        return
+    order = pos[np.argsort(t[pos], kind="stable")]
+    tm = t[order]
+    cut = np.flatnonzero(np.diff(tm) > _HALF_YEAR_NS) + 1
+    for chunk in np.split(np.arange(order.size), cut):
+        own = np.zeros(members.size, dtype=bool)
+        own[order[chunk]] = True
+        lo, hi = tm[chunk[0]] - _HALF_YEAR_NS, tm[chunk[-1]] + _HALF_YEAR_NS
+        yield own, reference & ~((t >= lo) & (t <= hi))
 
 
 def _whole(xf: np.ndarray, needed) -> dict[str, float]:

@@ -12,36 +12,48 @@ import numpy as np
 
 from ..detection import Detection
 from ..kernels.rolling import rolling_robust
-from ..registry import Boolean, Interval, Reach, WindowSpan, register
-from ._common import MAD_SCALE, rolling_bounds
+from ..registry import WHOLE, Boolean, Interval, Param, Reach, WindowSpan, register
+from ._common import (MAD_SCALE, fmt_span, median_step, resolution, rolling_bounds, span_text,
+                      step_scale, time_ns, valid_index)
 
 __all__ = ["hampel"]
 
 
 @register(
     "hampel",
-    params={"window": WindowSpan(min_count=3),
+    params={"window": Param("window", WindowSpan(min_count=3), None, nullable=True, derived=(
+                "one day (a diel cycle) when the sampling step is under 3 h, else 7 points; "
+                "7 points without timestamps")),
             "threshold": Interval(float, 0, None, closed="neither"),
             "min_periods": Interval(int, 3, None), "center": Boolean(),
-            "min_scale": Interval(float, 0, None, closed="left")},
+            "min_scale": Param("min_scale", Interval(float, 0, None, closed="left"), None,
+                               nullable=True, derived=(
+                                   "max(resolution, 1.4826 MAD of the steps / sqrt 2): the "
+                                   "series' noise level, so MAD = 0 windows are judged"))},
     family="rolling",
-    reach=lambda p: Reach.of_window(p["window"], p["center"]),
+    # a window or scale floor derived from the series needs the whole series
+    reach=lambda p: WHOLE if p["window"] is None or p["min_scale"] is None else Reach.of_window(
+        p["window"], p["center"]),
     formula=("|x - m| > threshold * max(1.4826 * MAD, min_scale); m, MAD: median and median "
-             "absolute deviation (from m) of the point's window"),
+             "absolute deviation (from m) of the point's window; min_scale None: "
+             "max(q, 1.4826 MAD(dx) / sqrt 2)"),
 )
-def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods: int = 3,
-           center: bool = True, min_scale: float = 0.0, times=None) -> Detection:
+def hampel(values, *, window: int | str | None = None, threshold: float = 3.0,
+           min_periods: int = 3, center: bool = True, min_scale: float | None = None,
+           times=None) -> Detection:
     """Hampel identifier: flag values far from their window's median, in rolling MAD units.
 
     Parameters
     ----------
     values : array_like, shape (n,)
         One series; NaN means missing.
-    window : int or str, default 7
+    window : int or str, optional
         The window: a number of points (>= 3; 7 is the classic 2k + 1 with
         k = 3) or a fixed time span ("1D", "6h"; needs timestamps and suits
-        irregular sampling). For 15-minute sensor data a day (96 or "1D")
-        follows the daily cycle.
+        irregular sampling). None (default): derived from the sampling
+        interval -- one day (``"1D"``, a diel cycle) when the median step is
+        under 3 h (at least 8 values a day), else 7 points; 7 points without
+        timestamps.
     threshold : float, default 3.0
         Flag when :math:`|x_i - m_i| >` threshold · scale (Pearson's 3).
     min_periods : int, default 3
@@ -49,10 +61,12 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     center : bool, default True
         Centred window (the point in the middle) or trailing (the point
         last, for real-time use).
-    min_scale : float, default 0.0
+    min_scale : float, optional
         A floor for the scale, in data units (e.g. the sensor's resolution or
-        accuracy). With the default 0, windows whose MAD is 0 are not
-        evaluated (see Notes).
+        accuracy); 0: windows whose MAD is 0 are not evaluated (see Notes).
+        None (default): derived from the series, the larger of its
+        resolution q and its noise level :math:`1.4826\\,\\mathrm{MAD}(\\Delta x)/\\sqrt 2`
+        (for white noise of s.d. σ the steps have s.d. :math:`\\sqrt 2\\,σ`).
     times : array of datetime64, optional
         Timestamps (context passed by the engine); needed for a time window.
 
@@ -61,6 +75,8 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     Detection
         ``score`` is :math:`(x_i - m_i) / s_i`; bounds are
         :math:`m_i \\pm` threshold · :math:`s_i` (NaN where not evaluated).
+        ``stats``: ``window`` and ``min_scale`` used (config values),
+        ``n_zero_scale``, ``median_scale`` and ``derived`` (in words).
 
     Raises
     ------
@@ -88,7 +104,10 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     "outlier" — a known pitfall of Hampel filters. Here such windows have
     scale 0 and are not evaluated, and ``Detection.note`` counts them; give
     ``min_scale`` (e.g. 0.01 for pH to two decimals) to judge them with that
-    floor instead. A constant series is therefore not evaluated at all.
+    floor instead. The derived default (``min_scale=None``) is the series'
+    own noise level, at least its resolution, so a quantised sensor's quiet
+    windows are judged against one or more resolution steps. A constant
+    series (no change, no resolution) is not evaluated at all.
 
     Windows: a count w centred covers points i − ⌊w/2⌋ … i − ⌊w/2⌋ + w − 1,
     trailing i − w + 1 … i; a time span T centred covers
@@ -110,7 +129,7 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     Examples
     --------
     >>> x = [7.1, 7.3, 7.2, 7.4, 9.9, 7.3, 7.2, 7.4, 7.1]
-    >>> det = hampel(x, window=5)
+    >>> det = hampel(x, window=5, min_scale=0.0)  # the classic Hampel filter
     >>> det.mask.nonzero()[0]
     array([4])
     >>> round(float(det.upper[4]), 4)  # median 7.3 + 3 x 1.4826 x MAD 0.1
@@ -120,13 +139,39 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     n = x.size
     params = {"window": window, "threshold": threshold, "min_periods": min_periods,
               "center": center, "min_scale": min_scale}
+    derived = []
+    stats_d: dict = {}
+    if window is None or min_scale is None:
+        t = time_ns(times, n, "hampel") if times is not None else None
+        idx = valid_index(x, t)
+        xv = x[idx]
+        if window is None:
+            step = median_step(t[idx]) if t is not None else float("nan")
+            if np.isfinite(step) and step < 3 * 3600e9:
+                window = "1D"
+                derived.append(f"window=1D (step {fmt_span(step)} < 3h: a diel cycle)")
+            else:
+                window = 7
+                derived.append("window=7 points" + (f" (step {fmt_span(step)} >= 3h)"
+                                                    if np.isfinite(step) else ""))
+            stats_d["window"] = window
+        if min_scale is None:
+            q = resolution(xv)
+            noise = step_scale(xv)[0] / np.sqrt(2.0) if xv.size > 1 else 0.0
+            min_scale = float(max(q, noise))
+            stats_d["min_scale"] = min_scale
+            derived.append(f"min_scale={min_scale:.4g} (" + (
+                f"resolution {q:.6g}" if q >= noise else f"noise 1.4826 MAD(dx)/sqrt2 = {noise:.4g}")
+                + ")")
+    else:
+        derived.append(f"window={window}, min_scale={min_scale:g} (given)")
     starts, ends, nat = rolling_bounds(window, x, times=times, center=center, method="hampel")
     if nat is not None:  # no timestamp: not evaluated and in no window
         x = np.where(nat, np.nan, x)
     valid = ~np.isnan(x)
     if valid.sum() < min_periods:
         return Detection.not_evaluated(
-            x, method="hampel", params=params,
+            x, method="hampel", params=params, stats=stats_d,
             note=f"{int(valid.sum())} non-missing value(s): a window needs at least {min_periods}",
         )
     st = rolling_robust(x, starts, ends, min_periods=min_periods)
@@ -145,7 +190,8 @@ def hampel(values, *, window: int | str = 7, threshold: float = 3.0, min_periods
     lower[usable] = med[usable] - threshold * scale[usable]
     upper[usable] = med[usable] + threshold * scale[usable]
     mask = usable & (np.abs(np.where(usable, score, 0.0)) > threshold)
-    stats = {"n_zero_scale": float(zero.sum()),
-             "median_scale": float(np.median(scale[usable])) if usable.any() else float("nan")}
+    stats = {**stats_d, "n_zero_scale": float(zero.sum()),
+             "median_scale": float(np.median(scale[usable])) if usable.any() else float("nan"),
+             "derived": ", ".join(derived)}
     return Detection(mask=mask, evaluated=usable, score=score, lower=lower, upper=upper,
                      method="hampel", params=params, stats=stats, note=note)
