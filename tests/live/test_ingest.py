@@ -37,6 +37,7 @@ name = "trailing hampel"
 method = "hampel"
 window = 24
 center = false
+min_scale = 0.05
 """
 
 LOOKAHEAD = CAUSAL + """
@@ -52,6 +53,7 @@ threshold = 1.5
 name = "centred hampel"
 method = "hampel"
 window = "6h"
+min_scale = 0.05
 """
 
 
