@@ -7,7 +7,7 @@ script with ``textContent``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +18,6 @@ from ._assets import FONT_STACK, STRINGS
 from ._escape import cap, esc, floats, fmt, num
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..detection import Detection
     from ..result import Result, RuleLike
     from ._axis import Axis
 
