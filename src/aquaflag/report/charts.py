@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._optional import require
 from ..errors import InputError, ParameterError, did_you_mean
 from ..flags import Flag, severity_flag
 from ..scale import display_range, edges
@@ -46,14 +47,9 @@ FLAG_COLORS = {1: "#7f7f7f", 2: "#c7c7c7", 3: "#f28e2b", 4: "#d62728"}
 
 def downsample(x: np.ndarray, y: np.ndarray, n_out: int) -> np.ndarray:
     """Indices into ``x``/``y`` kept by MinMaxLTTB (tsdownsample)."""
-    try:
-        from tsdownsample import MinMaxLTTBDownsampler
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "downsampling long series for the HTML report needs tsdownsample, which is not "
-            "installed: pip install tsdownsample, or pass a larger max_points"
-        ) from exc
-    idx = MinMaxLTTBDownsampler().downsample(np.ascontiguousarray(x), np.ascontiguousarray(y),
+    downsampler = require("tsdownsample", extra="report",
+                          feature="downsampling long series for the charts").MinMaxLTTBDownsampler
+    idx = downsampler().downsample(np.ascontiguousarray(x), np.ascontiguousarray(y),
                                              n_out=max(3, int(n_out)))
     return np.asarray(idx, dtype=np.int64)
 

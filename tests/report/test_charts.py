@@ -27,7 +27,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DATA_RE = re.compile(r'<script type="application/json" id="aquaflag-data">(.*?)</script>', re.DOTALL)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SENTINEL = 7999.0
 
 
