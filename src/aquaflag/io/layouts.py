@@ -353,7 +353,7 @@ def station_metadata(column: pd.Series, codes: np.ndarray, labels: list[str],
             break
     shown = [(labels[s], "" if v < 0 else str(uniques[v])) for s, v in list(first_of.items())[:2]]
     pairs_text = ", ".join(f"{a} = {b}" for a, b in shown)
-    if len(uniques) == len(labels) and (vcodes >= 0).all():
+    if len(uniques) == len(labels) and (vcodes >= 0).all() and not pd.api.types.is_numeric_dtype(column):
         return f"another name of each station ({pairs_text}, ...): station metadata, not a series"
     return f"one value per station ({pairs_text}, ...): station metadata, not a series"
 

@@ -196,7 +196,10 @@ class ReadReport:
         out: list[str] = [] if self.earlier is None else self.earlier.messages()
         if self.blank_rows:
             out.append(f"{plural(self.blank_rows, 'empty row')} ignored")
-        if self.date_column is None:
+        if self.date_column is None and self.format == "frame":
+            out.append("no date column or DatetimeIndex found; rows keep their index "
+                       "(pass date_column=...)")
+        elif self.date_column is None:
             out.append(
                 "no date column found; rows are numbered from 0 "
                 "(pass date_column=... / --date-column)"
@@ -261,7 +264,7 @@ class ReadReport:
                 how = ("a decimal comma (1,234 = 1.234)" if name in self.decimal_comma
                        else "a thousands separator (1,234 = 1234)")
                 out.append(f"{name}: {plural(n, 'value')} with an ambiguous comma ({ex}) read with "
-                           f"{how}, as the rest of the column/file")
+                           f"{how}, as elsewhere in the column or file")
             n = self.missing_tokens.get(name)
             if n:
                 ex = examples(self.missing_token_examples.get(name, []), lead="e.g. ")

@@ -73,7 +73,8 @@ def read_text(p: Path, name: str, encoding: str | None, report: ReadReport) -> R
     except pd.errors.EmptyDataError:
         raise InputError(f"{name} is empty") from None
     except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
-        raise InputError(f"{name}: cannot read as delimited text ({one_line(exc)})") from None
+        raise InputError(f"{name}: cannot read as delimited text ({one_line(exc)}); check its "
+                         "quotes and delimiter") from None
     for w in caught:
         if issubclass(w.category, pd.errors.ParserWarning):
             raise InputError(
