@@ -159,7 +159,8 @@ def test_int64_above_2_53_is_reported(tmp_path):
     assert frame["n"].tolist() == [27021597764225089.0, 12.0]
     assert report.rounded == {"n": 1}
     assert report.rounded_examples == {"n": ["27021597764225089"]}
-    assert any(m.startswith("n: 1 integer beyond ±2**53 (e.g. '27021597764225089')") for m in report.messages())
+    assert "n: 1 integer beyond ±2**53 (e.g. '27021597764225089') rounded to the nearest float64 " \
+           "(about 16 significant digits)" in report.messages()
 
 
 def test_int64_above_2_53_reported_for_frames_and_text_cells():

@@ -321,10 +321,12 @@ def _finish_numeric(prep: Prepared, policy: CellPolicy) -> Cleaned:
         if pd.api.types.is_integer_dtype(column.dtype):
             unsigned = np.dtype(getattr(column.dtype, "numpy_dtype", column.dtype)).kind == "u"
             ints = column.to_numpy(dtype=np.uint64 if unsigned else np.int64, na_value=0)
-            big = ints > _EXACT_INT if unsigned else (ints > _EXACT_INT) | (ints < -_EXACT_INT)
-            if big.any():
-                cells["rounded"] = np.flatnonzero(big)
-                out.raw = ints
+            big = np.flatnonzero(ints > _EXACT_INT if unsigned else (ints > _EXACT_INT) | (ints < -_EXACT_INT))
+            if len(big):
+                inexact = _inexact_ints(ints[big], unsigned)
+                if inexact.any():
+                    cells["rounded"] = big[inexact]
+                    out.raw = ints
     infinite = np.isinf(values)
     coded = _coded(values, policy.missing_codes)
     if infinite.any() or coded.any():
@@ -338,6 +340,17 @@ def _finish_numeric(prep: Prepared, policy: CellPolicy) -> Cleaned:
             cells["unparsed"] = np.flatnonzero(infinite)
         if coded.any():
             cells["missing_codes"] = np.flatnonzero(coded)
+    return out
+
+
+def _inexact_ints(ints: np.ndarray, unsigned: bool) -> np.ndarray:
+    """Which integers (all beyond ±2**53) float64 cannot hold exactly."""
+    floats = ints.astype(np.float64)
+    limit = 2.0**64 if unsigned else 2.0**63
+    out = np.abs(floats) >= limit  # rounded up past the integer type: certainly not exact
+    ok = ~out
+    back = floats[ok].astype(np.uint64 if unsigned else np.int64)
+    out[ok] = back != ints[ok]
     return out
 
 
@@ -422,11 +435,14 @@ def _finish_text(prep: Prepared, policy: CellPolicy, decimal_comma: bool) -> Cle
     # Missing codes, among numbers only (not among censored limits).
     coded = _coded(values, policy.missing_codes) & numbers
     # Integers beyond 2**53, as written.
-    big = numbers & (np.abs(values) > _EXACT_INT) & ~infinite
+    big = numbers & (np.abs(values) >= _EXACT_INT) & ~infinite
     rounded = np.zeros(n, dtype=bool)
     if big.any():
-        integral = texts[big].str.fullmatch(r"[+-]?[0-9][0-9,]*").to_numpy(dtype=bool, na_value=False)
-        rounded[np.flatnonzero(big)[integral]] = True
+        where = np.flatnonzero(big)
+        for i, text in zip(where, texts.iloc[where].tolist()):
+            digits = str(text).replace(",", "")
+            if re.fullmatch(r"[+-]?[0-9]+", digits) and int(digits) != int(values[i]):
+                rounded[i] = True
     values[unparsed | coded] = np.nan
     if policy.censored == "missing":
         values[is_censored] = np.nan

@@ -377,6 +377,11 @@ def from_frame(
     given = attrs.get(SERIES_KEY) if isinstance(attrs.get(SERIES_KEY), dict) else None
     if _passes_through(frame, opts):
         out = frame.copy(deep=False)
+        if isinstance(out.index, pd.DatetimeIndex) and out.index.unit != "ns":
+            try:  # the index only (not the values): nanoseconds, as read() gives
+                out.index = out.index.as_unit("ns")
+            except (OverflowError, ValueError):  # dates beyond 2262: keep the unit
+                pass
         report = earlier
         if report is None:
             report = ReadReport(
@@ -834,7 +839,7 @@ def _require_values(frame: pd.DataFrame, name: str, report: ReadReport) -> None:
 def _passes_through(frame: pd.DataFrame, opts: _Options) -> bool:
     """Whether a frame is already what the reader returns (checked without copying values)."""
     index = frame.index
-    if opts.layout == "long":
+    if opts.layout == "long" or len(frame) == 0:
         return False
     if isinstance(index, pd.DatetimeIndex):
         if opts.date_column is not None and opts.date_column != index.name:

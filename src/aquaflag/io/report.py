@@ -72,8 +72,8 @@ class ReadReport:
     missing_token_examples, unparsed_examples, censored_examples : dict
         Column -> up to 3 distinct cell texts of that kind.
     rounded : dict
-        Column -> number of integers beyond ±2**53 (float64 holds them only to
-        about 16 significant digits, so they may be rounded).
+        Column -> number of integers written in full that ``float64`` cannot
+        hold exactly (beyond ±2**53), read as the nearest ``float64``.
     rounded_examples : dict
         Column -> up to 3 of them, as written.
     decimal_comma : list of str
@@ -294,8 +294,8 @@ class ReadReport:
             if n:
                 ex = examples(self.rounded_examples.get(name, []), lead="e.g. ")
                 out.append(
-                    f"{name}: {plural(n, 'integer')} beyond ±2**53 ({ex}) read as float64, "
-                    "which keeps about 16 significant digits (the last digits may change)"
+                    f"{name}: {plural(n, 'integer')} beyond ±2**53 ({ex}) rounded to the nearest "
+                    "float64 (about 16 significant digits)"
                 )
         for name in self.all_missing:
             out.append(f"{name}: no values (every cell is missing)")

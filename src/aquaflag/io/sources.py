@@ -7,12 +7,15 @@ header step names the columns), and the file row number of the first data row.
 
 from __future__ import annotations
 
+import csv
+import io
 import urllib.parse
 import warnings
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -77,11 +80,46 @@ def read_text(p: Path, name: str, encoding: str | None, report: ReadReport) -> R
                          "quotes and delimiter") from None
     for w in caught:
         if issubclass(w.category, pd.errors.ParserWarning):
+            where = _first_long_row(decoded.data if decoded.data is not None else p, decoded.encoding,
+                                    delimiter, len(fields))
+            what = f"row {where[0]} has {where[1]} fields" if where else "some rows have more fields"
             raise InputError(
-                f"{name}: some rows have more fields than the header "
-                f"({one_line(w.message)}); fix the file or its delimiter"
+                f"{name}: {what}, more than the header's {len(fields)}; fix the file or its "
+                f"delimiter (read as {delimiter!r})"
             )
+    _integers_as_text(raw, source, kwargs)
     return raw, (fields if fields else list(raw.columns)), 2
+
+
+def _integers_as_text(raw: pd.DataFrame, source: Any, kwargs: dict[str, Any]) -> None:
+    """Re-read as text the float columns holding values beyond ±2**53 (rare), so that the cell
+    step sees integers written in full and can report their rounding."""
+    big = [c for c in raw.columns if raw[c].dtype == np.float64
+           and bool((np.abs(raw[c].to_numpy()) > 2.0**53).any())]
+    if not big:
+        return
+    if isinstance(source, BytesIO):
+        source.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        texts = pd.read_csv(source, **{**kwargs, "usecols": big, "dtype": str})
+    for c in big:
+        raw[c] = texts[c].to_numpy()
+
+
+def _first_long_row(source: Any, encoding: str, delimiter: str, n_fields: int) -> tuple[int, int] | None:
+    """(file row number, fields) of the first row with more fields than the header."""
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        text = data.decode(encoding, errors="replace")
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        for i, fields in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
+            if len(fields) > n_fields:
+                return i + 1, len(fields)
+    except (OSError, LookupError, csv.Error):
+        pass
+    return None
 
 
 def read_excel(p: Path, name: str, sheet: int | str, report: ReadReport) -> Raw:

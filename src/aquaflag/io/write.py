@@ -32,8 +32,9 @@ def write(frame: pd.DataFrame, path: str | Path) -> Path:
         that :func:`read` finds it again.
     path : str or path-like
         ``.csv`` (UTF-8 with a byte-order mark, so that Excel shows Hangul),
-        ``.xlsx`` (openpyxl) or ``.parquet`` (pyarrow). An existing file is
-        replaced.
+        ``.xlsx`` (openpyxl; it stores numbers with 16 significant digits and
+        header names as text, never as formulas) or ``.parquet`` (pyarrow). An
+        existing file is replaced.
 
     Returns
     -------
@@ -103,7 +104,12 @@ def write(frame: pd.DataFrame, path: str | Path) -> Path:
                 f"{name}: Excel cannot store time zones; convert the timestamps first "
                 "(e.g. frame.index.tz_localize(None)) or write .csv/.parquet"
             )
-        out.to_excel(p, index=keep_index, engine="openpyxl")
+        with pd.ExcelWriter(p, engine="openpyxl") as writer:
+            out.to_excel(writer, index=keep_index)
+            # openpyxl stores a text starting with "=" as a formula: keep header names as text
+            for cell in next(iter(writer.sheets.values()))[1]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
     else:
         try:
             import pyarrow  # noqa: F401  (lazy: only Parquet needs it)
