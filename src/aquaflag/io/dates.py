@@ -289,15 +289,28 @@ def _iso_fast(column: pd.Series) -> pd.Series | None:
         return None
     if lengths.isna().all() or lengths.min() < 10 or (lengths.isna() & column.notna()).any():
         return None
+    codes = None
+    if len(column) > 20_000 and int((column == column.iloc[0]).sum()) > 1:
+        # Long tables repeat each timestamp once per series (the first one too, whether the
+        # rows go series by series or time by time): parse the distinct texts only.
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        column = pd.Series(uniques)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            out = pd.to_datetime(column, format="ISO8601")
+            out = pd.Series(pd.to_datetime(column, format="ISO8601"))
         except (ValueError, TypeError, OverflowError):
             return None
     if not pd.api.types.is_datetime64_any_dtype(out):
         return None
-    return pd.Series(out, index=column.index)
+    if codes is not None:
+        values = out.to_numpy()
+        taken = values.take(np.where(codes < 0, 0, codes))
+        if (codes < 0).any():
+            taken[codes < 0] = np.datetime64("NaT")
+        dtype = out.dtype
+        out = pd.Series(pd.array(taken, dtype=dtype) if isinstance(dtype, pd.DatetimeTZDtype) else taken)
+    return out.reset_index(drop=True)
 
 
 def _normalise_korean(texts: pd.Series) -> pd.Series:

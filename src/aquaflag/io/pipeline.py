@@ -6,9 +6,9 @@ in-memory frame goes the same way; only the first step differs.
 
 from __future__ import annotations
 
+import codecs
 import math
 import numbers
-import codecs
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,17 @@ import pandas as pd
 
 from ..errors import InputError, ParameterError
 from ..variables import ATTRS_KEY as SERIES_KEY
-from ..variables import SeriesInfo, describe, is_qualifier_name
+from ..variables import SeriesInfo, describe, is_date_name, is_qualifier_name
 from . import cells as cellmod
 from .cells import CENSORED_RULES, CellPolicy, Cleaned
-from .dates import CONTENT_MATCH_MIN, NAME_MATCH_MIN, choose_date_column, date_share, normalise_unit, texts_of
+from .dates import (CONTENT_MATCH_MIN, NAME_MATCH_MIN, choose_date_column, date_share, normalise_unit,
+                    texts_of)
 from .header import clean_names, needs_cleaning
-from .layouts import (STATION_ALIASES, Keys, find_station_column, long_roles, looks_long, series_info,
-                      series_name, station_labels, station_metadata, _norm, _PREFIXES)
-from .report import ATTRS_KEY, N_ROWS_SHOWN, ReadReport, examples, fmt_ts, plural, row_list
+from .layouts import (_PREFIXES, STATION_ALIASES, Keys, _norm, find_station_column, long_roles, looks_long,
+                      series_info, series_name, station_labels, station_metadata)
+from .report import ATTRS_KEY, N_ROWS_SHOWN, ReadReport, fmt_ts, plural, row_list
 from .sources import (EXCEL_SUFFIXES, PARQUET_SUFFIXES, READ_SUFFIXES, TEXT_SUFFIXES, read_excel,
                       read_parquet, read_parquet_folder, read_text)
-from ..variables import is_date_name
 
 __all__ = ["read", "from_frame", "read_long", "to_wide"]
 

@@ -50,9 +50,10 @@ def read_text(p: Path, name: str, encoding: str | None, report: ReadReport) -> R
     decoded = decode(data, name, encoding)
     del data
     text = decoded.text
-    if not text.strip():
+    if not text or text.isspace():
         raise InputError(f"{name} is empty")
-    header = text.split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n")
+    header = (text if end < 0 else text[:end]).rstrip("\r")  # no copy of the whole text
     delimiter = sniff_delimiter(header)
     fields = header_fields(text, delimiter)
     del text
