@@ -57,18 +57,19 @@ def test_tidy_file_split_by_station_not_averaged():
 
 
 def test_station_column_explicit_and_off(tmp_path):
-    text = ("date,지점,code,lat,수온\n"
-            "2024-01-01,문의,A1,36.50,4.0\n2024-01-01,추동,B2,36.40,5.0\n"
-            "2024-01-02,문의,A1,36.50,4.2\n2024-01-02,추동,B2,36.40,5.4\n")
+    text = ("date,지점,code,lat,수온,cyano\n"
+            "2024-01-01,문의,A1,36.50,4.0,0\n2024-01-01,추동,B2,36.40,5.0,0\n"
+            "2024-01-02,문의,A1,36.50,4.2,0\n2024-01-02,추동,B2,36.40,5.4,0\n")
     path = put(tmp_path, "s.csv", text)
     frame = read(path)
-    assert list(frame.columns) == ["수온(문의)", "수온(추동)"]
+    # a count that is zero everywhere is a series; coordinates are station metadata
+    assert list(frame.columns) == ["수온(문의)", "수온(추동)", "cyano(문의)", "cyano(추동)"]
     assert read_report(frame).skipped["lat"].startswith("one value per station (문의 = 36.5")
     frame = read(path, station_column="code")
-    assert list(frame.columns) == ["수온(A1)", "수온(B2)"]
+    assert list(frame.columns)[:2] == ["수온(A1)", "수온(B2)"]
     assert frame.attrs[SERIES_KEY]["수온(A1)"].station == "A1"
     off = read(path, station_column=False)
-    assert list(off.columns) == ["lat", "수온"] and read_report(off).duplicates == 4
+    assert list(off.columns) == ["lat", "수온", "cyano"] and read_report(off).duplicates == 4
     assert any("name the station column with station_column" in m for m in read_report(off).messages())
     with pytest.raises(InputError, match=r"s\.csv: station column 'sitio' not found"):
         read(path, station_column="sitio")

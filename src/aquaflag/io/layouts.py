@@ -210,6 +210,32 @@ def series_info(column: str, variable_name: str, station: str | None, unit: str 
                    unit=unit if unit not in (None, "") else base.unit, source="file")
 
 
+class RowNumbers:
+    """File row numbers of the rows still in play, without an array until rows are removed.
+
+    Parameters
+    ----------
+    n : int
+        Rows read.
+    first : int
+        The file row number of the first data row (2 for text and Excel, 1 for
+        Parquet, 0 for frames: positions).
+    """
+
+    def __init__(self, n: int, first: int, index: np.ndarray | None = None) -> None:
+        self.n, self.first, self.index = n, first, index
+
+    def kept(self, keep: np.ndarray) -> "RowNumbers":
+        """The rows left after removing those where ``keep`` is False."""
+        index = np.flatnonzero(keep) if self.index is None else self.index[keep]
+        return RowNumbers(int(keep.sum()), self.first, index)
+
+    def numbers(self, select: np.ndarray) -> np.ndarray:
+        """File row numbers of the selected rows (a boolean mask or positions)."""
+        positions = np.flatnonzero(select) if select.dtype == bool else select
+        return (positions if self.index is None else self.index[positions]) + self.first
+
+
 @dataclass
 class Keys:
     """Where each row of a long or station table goes in the wide grid: (time, series).
@@ -223,7 +249,7 @@ class Keys:
     times : DatetimeIndex
         The sorted distinct timestamps.
     n_series : int
-    rows : ndarray of int64
+    rows : RowNumbers
         File row numbers (for messages).
     """
 
@@ -231,13 +257,13 @@ class Keys:
     series_code: np.ndarray
     times: pd.Index
     n_series: int
-    rows: np.ndarray
+    rows: RowNumbers
     _flat: np.ndarray | None = field(default=None, repr=False)
     _pick: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     n_duplicates: int = 0
 
     @classmethod
-    def build(cls, dates: pd.Series, series_code: np.ndarray, n_series: int, rows: np.ndarray) -> "Keys":
+    def build(cls, dates: pd.Series, series_code: np.ndarray, n_series: int, rows: RowNumbers) -> "Keys":
         """From per-row timestamps and series codes (no NaT, no negative code)."""
         time_code, times = pd.factorize(dates, sort=True)
         index = pd.DatetimeIndex(times) if not isinstance(times, pd.DatetimeIndex) else times
@@ -261,7 +287,7 @@ class Keys:
             report.duplicate_timestamps += int(multi.sum())
             if rule == "error":
                 first = int(np.flatnonzero(multi)[0])
-                where = self.rows[self.flat == first]
+                where = self.rows.numbers(self.flat == first)
                 ts = self.times[first // max(self.n_series, 1)]
                 series = series_names[first % max(self.n_series, 1)]
                 raise InputError(
@@ -329,7 +355,9 @@ def station_metadata(column: pd.Series, codes: np.ndarray, labels: list[str],
 
     A column qualifies when it has a value, some station has at least two rows,
     and every station's rows hold a single value (an empty cell counts as a
-    value here, so a measurement taken once per station is not metadata).
+    value here, so a measurement taken once per station is not metadata). A
+    numeric column must also differ between stations (coordinates do; a count
+    that is zero everywhere is a series).
     """
     keep = codes >= 0
     if not keep.any():
@@ -341,6 +369,8 @@ def station_metadata(column: pd.Series, codes: np.ndarray, labels: list[str],
     vcodes, uniques = pd.factorize(column[keep], use_na_sentinel=True)
     if (vcodes < 0).all():
         return None
+    if pd.api.types.is_numeric_dtype(column) and (len(labels) < 2 or len(uniques) < 2):
+        return None  # one number everywhere (all zero, a stuck sensor) is a series, not metadata
     nv = len(uniques) + 1
     pairs = np.unique(st * nv + (vcodes.astype(np.int64) + 1))
     if np.bincount(pairs // nv, minlength=len(labels)).max() > 1:

@@ -24,7 +24,7 @@ from .cells import CENSORED_RULES, CellPolicy, Cleaned
 from .dates import (CONTENT_MATCH_MIN, NAME_MATCH_MIN, choose_date_column, date_share, normalise_unit,
                     texts_of)
 from .header import clean_names, needs_cleaning
-from .layouts import (_PREFIXES, STATION_ALIASES, Keys, _norm, find_station_column, long_roles, looks_long,
+from .layouts import (_PREFIXES, STATION_ALIASES, Keys, RowNumbers, _norm, find_station_column, long_roles, looks_long,
                       series_info, series_name, station_labels, station_metadata)
 from .report import ATTRS_KEY, N_ROWS_SHOWN, ReadReport, fmt_ts, plural, row_list
 from .sources import (EXCEL_SUFFIXES, PARQUET_SUFFIXES, READ_SUFFIXES, TEXT_SUFFIXES, read_excel,
@@ -480,18 +480,22 @@ def _build(table: pd.DataFrame, raw_names: list[Any], first_row: int, name: str,
     names, renamed = clean_names(raw_names)
     table = table.set_axis(names, axis=1)
     report.renamed = renamed
-    rows = np.arange(len(table), dtype=np.int64) + first_row
+    rows = RowNumbers(len(table), first_row)
 
     # Entirely empty rows (blank lines, rows of bare delimiters): files only.
     if not frame_mode and len(table):
-        blank = table.isna().to_numpy().all(axis=1) if table.shape[1] else np.zeros(len(table), bool)
+        blank = np.ones(len(table), dtype=bool)
+        for col in table.columns:  # column by column: no table-sized temporary
+            blank &= table[col].isna().to_numpy()
+            if not blank.any():
+                break
         if index_dates is not None:
             blank &= index_dates.isna().to_numpy()
         if blank.any():
             report.blank_rows = int(blank.sum())
             keep = ~blank
             table = table.loc[keep].reset_index(drop=True)
-            rows = rows[keep]
+            rows = rows.kept(keep)
             if index_dates is not None:
                 index_dates = index_dates[keep].reset_index(drop=True)
     report.n_rows = len(table)
@@ -533,12 +537,12 @@ def _build(table: pd.DataFrame, raw_names: list[Any], first_row: int, name: str,
         bad = dates.isna().to_numpy()
         if bad.any():
             report.bad_dates = int(bad.sum())
-            report.bad_date_rows = [int(r) for r in rows[bad][:N_ROWS_SHOWN]]
+            report.bad_date_rows = [int(r) for r in rows.numbers(bad)[:N_ROWS_SHOWN]]
             if source is not None:
                 report.bad_date_examples = _distinct(texts_of(source[bad]))
             keep = ~bad
             table = table.loc[keep].reset_index(drop=True)
-            rows = rows[keep]
+            rows = rows.kept(keep)
             dates = dates[keep].reset_index(drop=True)
             if len(table) == 0:
                 raise InputError(
@@ -596,7 +600,7 @@ def _info(column: str, variable_name: str, report: ReadReport,
     return replace(base, column=column)
 
 
-def _wide(table: pd.DataFrame, value_cols: list[str], dates: pd.Series | None, rows: np.ndarray,
+def _wide(table: pd.DataFrame, value_cols: list[str], dates: pd.Series | None, rows: RowNumbers,
           name: str, report: ReadReport, opts: _Options, index_name: Any,
           kept_index: pd.Index | None, given: dict[str, SeriesInfo] | None
           ) -> tuple[pd.DataFrame, dict[str, SeriesInfo]]:
@@ -628,7 +632,7 @@ def _wide(table: pd.DataFrame, value_cols: list[str], dates: pd.Series | None, r
 
 
 def _station(table: pd.DataFrame, station: str, value_cols: list[str], dates: pd.Series | None,
-             rows: np.ndarray, name: str, report: ReadReport, opts: _Options, index_name: Any,
+             rows: RowNumbers, name: str, report: ReadReport, opts: _Options, index_name: Any,
              kept_index: pd.Index | None) -> tuple[pd.DataFrame, dict[str, SeriesInfo]]:
     codes, labels = station_labels(table[station])
     missing = codes < 0
@@ -637,10 +641,10 @@ def _station(table: pd.DataFrame, station: str, value_cols: list[str], dates: pd
                          "station_column=... or pass station_column=False")
     if missing.any():
         report.note(f"{plural(int(missing.sum()), 'row')} removed: no station in {station!r} "
-                    f"({row_list([int(r) for r in rows[missing][:N_ROWS_SHOWN]], int(missing.sum()))})")
+                    f"({row_list([int(r) for r in rows.numbers(missing)[:N_ROWS_SHOWN]], int(missing.sum()))})")
         keep = ~missing
         table = table.loc[keep].reset_index(drop=True)
-        rows, codes = rows[keep], codes[keep]
+        rows, codes = rows.kept(keep), codes[keep]
         dates = None if dates is None else dates[keep].reset_index(drop=True)
     if dates is None and len(labels) > 1:
         raise InputError(
@@ -694,7 +698,7 @@ def _station(table: pd.DataFrame, station: str, value_cols: list[str], dates: pd
 
 
 def _long(table: pd.DataFrame, roles: dict[str, str | None], dates: pd.Series | None,
-          rows: np.ndarray, name: str, report: ReadReport, opts: _Options, index_name: Any
+          rows: RowNumbers, name: str, report: ReadReport, opts: _Options, index_name: Any
           ) -> tuple[pd.DataFrame, dict[str, SeriesInfo]]:
     assert dates is not None
     param_col, value_col = roles["parameter"], roles["value"]
@@ -718,10 +722,10 @@ def _long(table: pd.DataFrame, roles: dict[str, str | None], dates: pd.Series | 
         s_codes, s_labels = np.full(len(table), -1, dtype=np.int64), []
     if missing.any():
         report.note(f"{plural(int(missing.sum()), 'row')} removed: no parameter in {param_col!r} "
-                    f"({row_list([int(r) for r in rows[missing][:N_ROWS_SHOWN]], int(missing.sum()))})")
+                    f"({row_list([int(r) for r in rows.numbers(missing)[:N_ROWS_SHOWN]], int(missing.sum()))})")
         keep = ~missing
         table = table.loc[keep].reset_index(drop=True)
-        rows, p_codes, s_codes = rows[keep], p_codes[keep], s_codes[keep]
+        rows, p_codes, s_codes = rows.kept(keep), p_codes[keep], s_codes[keep]
         dates = dates[keep].reset_index(drop=True)
     if station_col is not None and (s_codes < 0).any():
         report.note(f"{plural(int((s_codes < 0).sum()), 'row')} without a station in "
@@ -781,7 +785,7 @@ def _units(column: pd.Series, series_code: np.ndarray, n: int, name: str,
     return out
 
 
-def _order_and_combine(frame: pd.DataFrame, rows: np.ndarray, name: str, report: ReadReport,
+def _order_and_combine(frame: pd.DataFrame, rows: RowNumbers, name: str, report: ReadReport,
                        rule: str) -> pd.DataFrame:
     """Sort by time (stable) and handle rows sharing a timestamp (wide layout)."""
     index = frame.index
@@ -791,7 +795,7 @@ def _order_and_combine(frame: pd.DataFrame, rows: np.ndarray, name: str, report:
         report.duplicate_timestamps = int(pd.Index(index[dup_all]).nunique())
         if rule == "error":
             first = index[np.flatnonzero(dup_all)[0]]
-            where = rows[np.asarray(index == first)]
+            where = rows.numbers(np.asarray(index == first))
             raise InputError(
                 f"{name}: duplicate timestamp {fmt_ts(first)} in {report.date_column!r} "
                 f"(rows {', '.join(map(str, where[:N_ROWS_SHOWN]))}"

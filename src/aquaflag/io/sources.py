@@ -198,16 +198,18 @@ def _pyarrow(name: str) -> Any:
 
 def _table_to_raw(table: Any, name: str) -> Raw:
     names = list(table.column_names)
+    duplicated = len(set(names)) != len(names)
     try:
-        if len(set(names)) != len(names):  # pandas metadata cannot name duplicates: plain columns
+        if duplicated:  # pandas metadata cannot name duplicates: plain columns
             table = table.replace_schema_metadata(None).rename_columns(_placeholders(len(names)))
-            raw = table.to_pandas()
-        else:
-            raw = table.to_pandas()
-            names = list(raw.columns)
-            raw.columns = _placeholders(len(names))
+        # the Arrow table is not used again: let pyarrow free it while converting
+        raw = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
     except Exception as exc:
         raise InputError(f"{name}: cannot convert the Parquet data ({one_line(exc)})") from None
+    if not duplicated:
+        names = list(raw.columns)  # the stored index (if any) is raw.index now
+    raw.columns = _placeholders(raw.shape[1])
     if raw.shape[1] == 0 and not isinstance(raw.index, pd.DatetimeIndex):
         raise InputError(f"{name} is empty")
     return raw, names, 1
