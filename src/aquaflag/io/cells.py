@@ -359,7 +359,7 @@ def _coded(values: np.ndarray, codes: tuple[float, ...]) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         for code in codes:
             coded |= values == code
-        coded |= np.abs(values - NETCDF_FILL) <= 1e-6 * NETCDF_FILL
+        coded |= (values >= NETCDF_FILL * (1 - 1e-6)) & (values <= NETCDF_FILL * (1 + 1e-6))
     return coded
 
 

@@ -309,7 +309,7 @@ class Keys:
         if (step >= 0).all():
             return True
         same = np.diff(sc) == 0
-        if ((step >= 0) | ~same).all() and int((~same).sum()) + 1 == len(np.unique(sc)):
+        if ((step >= 0) | ~same).all() and int((~same).sum()) + 1 == self.n_series:
             return True  # each series in one block, each block in order
         order = np.argsort(sc, kind="stable")
         tcs, scs = tc[order], sc[order]
