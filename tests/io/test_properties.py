@@ -1,7 +1,8 @@
 """Property-based tests of the reader (hypothesis): nothing lost, nothing silent, no crash.
 
 Fixed seed and a small budget by default (profile ``io``: the whole file runs in
-seconds); ``AQUAFLAG_IO_PROFILE=io-long`` runs many more examples on demand.
+seconds); ``AQUAFLAG_HYPOTHESIS_PROFILE=long`` (or ``AQUAFLAG_IO_PROFILE=io-long``)
+runs 3000 random examples per property on demand.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ settings.register_profile("io", max_examples=60, derandomize=True, deadline=None
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("io-long", max_examples=3000, derandomize=False, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-PROFILE = settings.get_profile(os.environ.get("AQUAFLAG_IO_PROFILE", "io"))
+_LONG = (os.environ.get("AQUAFLAG_IO_PROFILE") == "io-long"
+         or os.environ.get("AQUAFLAG_HYPOTHESIS_PROFILE") == "long")  # the house's long-run switch
+PROFILE = settings.get_profile("io-long" if _LONG else "io")
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="aquaflag-io-props-"))  # one file per test, overwritten
 DATES = pd.date_range("2020-01-01", periods=40, freq="D").strftime("%Y-%m-%d").tolist()
