@@ -250,7 +250,8 @@ def test_charts_js_is_self_contained_and_escapes():
 
 
 # ------------------------------------------------------------------- layers
-ALLOWED_BELOW = {"result", "detection", "flags", "errors", "variables", "config", "_version", "scale"}
+ALLOWED_BELOW = {"result", "detection", "flags", "errors", "variables", "config", "_version", "scale",
+                 "_optional"}
 
 
 def _aquaflag_imports(path: Path, package: str) -> set[str]:

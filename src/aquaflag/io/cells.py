@@ -48,7 +48,7 @@ import pandas as pd
 from .dates import PLAIN_NUMBER_RE, as_string
 from .report import N_EXAMPLES, ReadReport, examples
 
-__all__ = ["CellPolicy", "Prepared", "Cleaned", "prepare", "finish", "file_decimal_comma", "column_decimal_comma",
+__all__ = ["CellPolicy", "Prepared", "Cleaned", "prepare", "finish", "inexact_ints", "file_decimal_comma", "column_decimal_comma",
            "MISSING_TOKENS", "NETCDF_FILL", "CENSORED_RULES"]
 
 #: The netCDF default fill value of 32-bit floats.
@@ -323,7 +323,7 @@ def _finish_numeric(prep: Prepared, policy: CellPolicy) -> Cleaned:
             ints = column.to_numpy(dtype=np.uint64 if unsigned else np.int64, na_value=0)
             big = np.flatnonzero(ints > _EXACT_INT if unsigned else (ints > _EXACT_INT) | (ints < -_EXACT_INT))
             if len(big):
-                inexact = _inexact_ints(ints[big], unsigned)
+                inexact = inexact_ints(ints[big], unsigned)
                 if inexact.any():
                     cells["rounded"] = big[inexact]
                     out.raw = ints
@@ -343,7 +343,7 @@ def _finish_numeric(prep: Prepared, policy: CellPolicy) -> Cleaned:
     return out
 
 
-def _inexact_ints(ints: np.ndarray, unsigned: bool) -> np.ndarray:
+def inexact_ints(ints: np.ndarray, unsigned: bool) -> np.ndarray:
     """Which integers (all beyond ±2**53) float64 cannot hold exactly."""
     floats = ints.astype(np.float64)
     limit = 2.0**64 if unsigned else 2.0**63
