@@ -128,7 +128,9 @@ def _finish(result, out: Path, *, plots: bool, quiet: bool, report: Path | None 
     say(summary_text(result))
     say(f"\nwrote {', '.join(p.name for p in written.paths.values())} to {out}/")
     if written.replaced:
-        say(f"replaced {len(written.replaced)} file(s) of an earlier run in {out}/")
+        shown = ", ".join(str(p.relative_to(out)) for p in written.replaced[:5])
+        more = f" and {len(written.replaced) - 5} more" if len(written.replaced) > 5 else ""
+        say(f"replaced {len(written.replaced)} file(s) of an earlier run in {out}/: {shown}{more}")
     if written.removed:
         shown = ", ".join(str(p.relative_to(out)) for p in written.removed[:5])
         more = f" and {len(written.removed) - 5} more" if len(written.removed) > 5 else ""
