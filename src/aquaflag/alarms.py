@@ -286,7 +286,8 @@ class Alarms:
         self._interval: dict[str, int | None] = {}
         self._infos: dict[str, SeriesInfo] = {}
         self._marks: dict[str, int] = {}  # newest hit time reported, per fail/rule key
-        self._marks_loaded = False
+        self._undelivered: dict[str, Event] = {}  # latest event of a key, with the targets it missed
+        self._log_loaded = False
 
     @property
     def specs(self) -> tuple[AlarmSpec, ...]:
@@ -314,10 +315,11 @@ class Alarms:
         events: list[Event] = []
         result = getattr(ingested, "result", None)
         fresh = {c for c, n in (getattr(ingested, "new_values", None) or {}).items() if n}
-        if result is not None:
+        if result is not None and any(s.when in ("fail", "rule") for s in self.specs):
+            batch = _Batch(result)
             for spec in self.specs:
                 if spec.when in ("fail", "rule"):
-                    events.extend(self._batch_events(spec, result, fresh, states))
+                    events.extend(self._batch_events(spec, batch, fresh, states))
         if fresh:
             no_data = [s for s in self.specs if s.when == "no_data"]
             open_keys = {k for k, s in states.items() if s["state"] == OPEN and s["kind"] == "no_data"}
@@ -335,16 +337,17 @@ class Alarms:
         return self._send(events, states)
 
     # ------------------------------------------------------------------ conditions
-    def _batch_events(self, spec: AlarmSpec, result, fresh: set[str], states) -> list[Event]:
+    def _batch_events(self, spec: AlarmSpec, batch: "_Batch", fresh: set[str], states) -> list[Event]:
         out = []
-        times = result.data.index
+        result = batch.result
+        times = batch.times
         for col in result.columns:
             info = result.series.get(col)
             if info is None or not spec.selects(info):
                 continue
             key = _key(spec.name, col)
             is_open = states.get(key, {}).get("state") == OPEN
-            hits, rules = self._hits(spec, result, col)
+            hits, rules = self._hits(spec, batch, col)
             if not hits.size and not (is_open and col in fresh):
                 continue
             mark = self._watermark(key)
@@ -353,12 +356,12 @@ class Alarms:
                 self._marks[key] = int(times.asi8[new_hits[-1]])
             if not is_open:
                 if new_hits.size:
-                    event = self._open_batch(spec, col, result, new_hits, rules)
+                    event = self._open_batch(spec, col, batch, new_hits, rules)
                     out.append(event)
                 continue
             if col in fresh and not new_hits.size:
                 what = "no FAIL value" if spec.when == "fail" else f"no flag by {', '.join(spec.rules)}"
-                t = result.data[col].dropna().index
+                t = times[batch.present(col)]
                 details = {"through": _iso(t.max()), "opened": states[key]["message"]}
                 if mark is not None:
                     details["last_hit"] = _iso(_at(mark, times.tz))
@@ -368,23 +371,40 @@ class Alarms:
         return out
 
     def _watermark(self, key: str) -> int | None:
-        """The newest hit time (ns) already reported for ``key``: kept here, read from the log once."""
-        if not self._marks_loaded:
-            self._marks_loaded = True
-            log = self.store.alarm_log()
-            for k, sent in zip(log["key"], log["delivered"]):
-                hit = (sent.get("details") or {}).get("last_hit") if isinstance(sent, Mapping) else None
-                if hit:
-                    self._marks[k] = max(self._marks.get(k, -2**63), pd.Timestamp(hit).value)
+        """The newest hit time (ns) already reported for ``key``."""
+        self._load_log()
         return self._marks.get(key)
 
+    def _load_log(self) -> None:
+        """Read the store's alarm log once: hit watermarks, and the events not fully delivered."""
+        if self._log_loaded:
+            return
+        self._log_loaded = True
+        log = self.store.alarm_log()
+        latest = {}
+        for row in log.itertuples(index=False):
+            sent = row.delivered if isinstance(row.delivered, Mapping) else {}
+            hit = (sent.get("details") or {}).get("last_hit")
+            if hit:
+                self._marks[row.key] = max(self._marks.get(row.key, -2**63), pd.Timestamp(hit).value)
+            latest[row.key] = row
+        for key, row in latest.items():
+            sent = row.delivered if isinstance(row.delivered, Mapping) else {}
+            failed = {t: d for t, d in (sent.get("targets") or {}).items()
+                      if isinstance(d, Mapping) and d.get("ok") is False}
+            if failed:
+                details = dict(sent.get("details") or {})
+                self._undelivered[key] = Event(key, key.split("|", 1)[0], row.series, row.kind, row.state,
+                                               row.message, details, delivered=failed)
+
     @staticmethod
-    def _hits(spec: AlarmSpec, result, col: str) -> tuple[np.ndarray, list[str]]:
+    def _hits(spec: AlarmSpec, batch: "_Batch", col: str) -> tuple[np.ndarray, list[str]]:
         """Positions in ``result.data`` where the alarm's condition holds, and the rules behind it."""
-        present = result.data[col].notna().to_numpy()
+        result = batch.result
+        present = batch.present(col)
         labels = result.labels_on(col)
         if spec.when == "fail":
-            hit = (result.flags[col].to_numpy() == 4) & present
+            hit = (batch.codes(col) == 4) & present
         else:
             hit = np.zeros(present.size, dtype=bool)
             for label in spec.rules:
@@ -404,9 +424,9 @@ class Alarms:
                     rules.append(label)
         return pos, rules
 
-    def _open_batch(self, spec: AlarmSpec, col: str, result, pos: np.ndarray, rules: list[str]) -> Event:
-        times = result.data.index[pos]
-        values = result.data[col].to_numpy()[pos]
+    def _open_batch(self, spec: AlarmSpec, col: str, batch: "_Batch", pos: np.ndarray, rules: list[str]) -> Event:
+        times = batch.times[pos]
+        values = batch.values(col)[pos]
         what = "FAIL" if spec.when == "fail" else f"flagged by {', '.join(rules) or ', '.join(spec.rules)}"
         span = _fmt(times[0]) if len(times) == 1 else f"{_fmt(times[0])} - {_fmt(times[-1])}"
         message = (f"{col}: {len(pos)} value(s) {what} ({span}; last {values[-1]:g} at {_fmt(times[-1])}"
@@ -509,6 +529,13 @@ class Alarms:
                                         message=event.message, delivered=record)
             except Exception as exc:  # the log is best effort: never lose the batch for it
                 event.log_error = f"{type(exc).__name__}: {exc}"
+            missed = {t: d for t, d in event.delivered.items() if not d.get("ok")}
+            if missed:
+                self._undelivered[event.key] = Event(event.key, event.alarm, event.series, event.kind,
+                                                     event.state, event.message, dict(event.details),
+                                                     delivered=missed)
+            else:
+                self._undelivered.pop(event.key, None)
         return events
 
     def _targets(self, spec: AlarmSpec) -> list[tuple[str, Callable[[Event, str | None], Any]]]:
@@ -531,30 +558,43 @@ class Alarms:
         return out
 
     def _redeliveries(self, states, fresh_keys: set[str]) -> list[Event]:
-        """Events whose latest record has an undelivered target (and no new event this round)."""
-        pending = [k for k, s in states.items() if k not in fresh_keys]
-        if not pending:
-            return []
-        log = None
+        """Events whose latest record missed a target (and no new event this round), to send again."""
+        self._load_log()
         out = []
-        by_name = {s.name: s for s in self.specs}
-        for key in pending:
-            alarm = key.split("|", 1)[0]
-            if alarm not in by_name:
+        names = {s.name for s in self.specs}
+        for key, pending in list(self._undelivered.items()):
+            if key in fresh_keys:
                 continue
-            if log is None:
-                log = self.store.alarm_log()
-                latest = log.groupby("key").tail(1).set_index("key")
-            row = latest.loc[key]
-            sent = row["delivered"] if isinstance(row["delivered"], Mapping) else {}
-            failed = {t: d for t, d in (sent.get("targets") or {}).items()
-                      if isinstance(d, Mapping) and d.get("ok") is False}
-            if not failed:
+            now = states.get(key)
+            if pending.alarm not in names or now is None or (now["state"], now["message"]) != (
+                    pending.state, pending.message):
+                del self._undelivered[key]  # superseded (or the alarm left the configuration)
                 continue
-            details = dict(sent.get("details") or {}, first_recorded=_iso(row["recorded_at"]))
-            out.append(Event(key, alarm, row["series"], row["kind"], row["state"], row["message"],
-                             details, delivered=failed, redelivery=True))
+            out.append(Event(key, pending.alarm, pending.series, pending.kind, pending.state, pending.message,
+                             dict(pending.details), delivered=dict(pending.delivered), redelivery=True))
         return out
+
+
+class _Batch:
+    """A batch's Result as arrays, built once (``Result.flags`` makes a new frame on each access)."""
+
+    def __init__(self, result) -> None:
+        self.result = result
+        self.times = result.data.index
+        self._col = {c: j for j, c in enumerate(result.data.columns)}
+        self._values = result.data.to_numpy(dtype=np.float64, na_value=np.nan)
+        self._codes = None
+
+    def values(self, col: str) -> np.ndarray:
+        return self._values[:, self._col[col]]
+
+    def present(self, col: str) -> np.ndarray:
+        return ~np.isnan(self.values(col))
+
+    def codes(self, col: str) -> np.ndarray:
+        if self._codes is None:
+            self._codes = self.result.flags.to_numpy()
+        return self._codes[:, self._col[col]]
 
 
 def after_ingest(store, config, ingested, *, now=None) -> list[Event]:

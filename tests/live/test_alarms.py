@@ -180,9 +180,11 @@ def test_delivery_failures_never_stop_ingest_and_are_delivered_later(tmp_path, r
     assert mail["attempts"] == 1  # not worth a retry
     logged = store.alarm_log()
     assert list(logged["state"]) == ["open"] and not logged["delivered"][0]["targets"][f"webhook {receiver.url}"]["ok"]
-    # the receiver is back and the password set: the next round sends the open alarm again
+    # the receiver is back and the password set: the next round (here of a restarted process,
+    # which finds what is undelivered in the store's log) sends the open alarm again
     receiver.fail_next = 0
     monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    alarms = Alarms(store, qc)
     events = alarms.check(now=pd.Timestamp("2021-06-01 01:20"))
     assert [(e.state, e.redelivery, e.ok) for e in events] == [("open", True, True)]
     assert receiver.received[-1].body["redelivery"] is True and len(mailbox.messages) == 1
