@@ -461,11 +461,16 @@ class Watcher:
                 self.source.mark(path, "bad", str(exc))
                 item.error = f"{exc}; tried again when it changes"
                 return item
-            except ConfigError:
+            except (ConfigError, _StoreDown):
                 raise
             except AquaflagError as exc:
                 self.source.mark(path, "bad", str(exc))
                 item.error = f"{exc}; tried again when it changes"
+                return item
+            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the service
+                self.source.mark(path, "bad", repr(exc))
+                item.error = (f"could not be judged ({type(exc).__name__}: {_first_line(exc)}; please report "
+                              "it with the file); tried again when it changes")
                 return item
             self.source.mark(path, "done")
             if item.ingested.run is None:
