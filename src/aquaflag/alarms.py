@@ -459,7 +459,7 @@ class Alarms:
                 silent = now_ts - last
                 key = _key(spec.name, name)
                 is_open = states.get(key, {}).get("state") == OPEN
-                allowed = _span(limit) + (f" = {spec.after_count} x {_span(self._interval[name])}"
+                allowed = _span(limit) + (f" = {spec.after_count} x {_span(limit // spec.after_count)}"
                                           if spec.after_count else "")
                 details = {"last_value": _iso(row.last), "silent_s": round(silent.total_seconds()),
                            "allowed_s": round(limit / 1e9), "checked_at": now_ts.isoformat()}
@@ -477,11 +477,13 @@ class Alarms:
         missing = [n for n in catalog["name"] if n not in self._infos]
         if missing:
             known = {v.key: v for v in VARIABLES}
-            given = {}
+            given: dict[str, SeriesInfo] = {}
             for row in catalog[catalog["name"].isin(missing)].itertuples(index=False):
-                given[row.name] = SeriesInfo(column=row.name, name=row.variable_name or row.name,
-                                             variable=known.get(row.variable), station=row.station or None,
-                                             unit=row.unit, source="file")
+                name = str(row.name)
+                given[name] = SeriesInfo(column=name, name=str(row.variable_name or name),
+                                         variable=known.get(str(row.variable)),
+                                         station=str(row.station) if row.station else None,
+                                         unit=str(row.unit) if row.unit else None, source="file")
             self._infos.update(describe(missing, given=given, mapping=self.config.mapping))
         return self._infos
 
@@ -521,7 +523,7 @@ class Alarms:
                 event.delivered[label] = outcome
                 if not outcome["ok"]:
                     dead[label] = outcome["error"]
-            record = {"targets": event.delivered, "details": event.details}
+            record: dict[str, Any] = {"targets": event.delivered, "details": event.details}
             if event.redelivery:
                 record["redelivery"] = True
             try:
@@ -542,8 +544,9 @@ class Alarms:
         notify = self.config.notify
         out: list[tuple[str, Callable[[Event, str | None], Any]]] = []
         for url in spec.webhooks:
-            out.append((f"webhook {url}",
-                        lambda e, s, url=url: post_webhook(url, e.payload(s), timeout=notify.timeout)))
+            def via_url(e: Event, s: str | None, url: str = url) -> int:
+                return post_webhook(url, e.payload(s), timeout=notify.timeout)
+            out.append((f"webhook {url}", via_url))
         for env in spec.webhook_envs:
             def via_env(e, s, env=env):
                 url = os.environ.get(env)
@@ -583,7 +586,7 @@ class _Batch:
         self.times = result.data.index
         self._col = {c: j for j, c in enumerate(result.data.columns)}
         self._values = result.data.to_numpy(dtype=np.float64, na_value=np.nan)
-        self._codes = None
+        self._codes: np.ndarray | None = None
 
     def values(self, col: str) -> np.ndarray:
         return self._values[:, self._col[col]]
@@ -592,9 +595,10 @@ class _Batch:
         return ~np.isnan(self.values(col))
 
     def codes(self, col: str) -> np.ndarray:
-        if self._codes is None:
-            self._codes = self.result.flags.to_numpy()
-        return self._codes[:, self._col[col]]
+        codes = self._codes
+        if codes is None:
+            codes = self._codes = self.result.flags.to_numpy()
+        return codes[:, self._col[col]]
 
 
 def after_ingest(store, config, ingested, *, now=None) -> list[Event]:
