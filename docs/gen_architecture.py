@@ -24,6 +24,7 @@ ROLE = {
     "aquaflag.review": "face: the review web app",
     "aquaflag.outputs": "writer: the run's files",
     "aquaflag.report": "writers: read a Result",
+    "aquaflag.watch": "live: watch a folder or table",
     "aquaflag.ingest": "live: incremental runs, alarms",
     "aquaflag.store": "the QC store (SQLite | PostgreSQL)",
     "aquaflag.datasets": "beside: demo data, metrics",

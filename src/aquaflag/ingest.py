@@ -50,6 +50,7 @@ from .detection import Detection
 from .engine import evaluate, prepare_frame
 from .engine.series import TimeOrder, judge_series, needs_siblings
 from .errors import ConfigError, InputError, ParameterError
+from .methods.sensor import flat_band
 from .result import Result
 from .rules import Rule
 from .store import open_store
@@ -195,7 +196,8 @@ def ingest(store, new_data, config, *, reference: str = "90D", rejudge: bool = F
             sib = {s: _align(stored.get(s), frame[s] if s in frame.columns else None, t)
                    for s in sibs[col]}
         keep = plan.judged(t)
-        dets = _judge_within_reach(rules, infos[col], t, v, keep, sib, reach)
+        dets = _judge_within_reach(rules, infos[col], t, v, keep, sib, reach,
+                                   earlier=lambda before, lo, hi, col=col: store.last_outside(col, before, lo, hi))
         judged_frames[col] = pd.Series(v[keep], index=t[keep].view("M8[ns]"))
         for label, det in dets.items():
             detections[(col, label)] = det
@@ -358,9 +360,14 @@ def _align(stored, new: pd.Series | None, t: np.ndarray) -> np.ndarray:
 
 
 def _judge_within_reach(rules: Sequence[Rule], info: SeriesInfo, t: np.ndarray, v: np.ndarray,
-                        keep: np.ndarray, sib, reach_of: Mapping[str, Any]) -> dict[str, Detection]:
+                        keep: np.ndarray, sib, reach_of: Mapping[str, Any],
+                        earlier=None) -> dict[str, Detection]:
     """Each rule on the values within its own reach of the judged ones (``keep``), not the
     widest rule's: a 6-hour spike test does not run over the 60 days a level-shift rule needs.
+
+    A rule whose reach has a ``change_band`` (flat_line judges nothing when the whole series
+    is flat) gets, when its slice is flat within the band, the latest earlier stored value
+    outside it (``earlier(before, low, high)``), as the whole record would show it.
 
     Returns the detections on the judged values, in rule order.
     """
@@ -380,11 +387,41 @@ def _judge_within_reach(rules: Sequence[Rule], info: SeriesInfo, t: np.ndarray, 
         groups.setdefault((a, b), []).append(rule)
     out: dict[str, Detection] = {}
     for (a, b), group in groups.items():
-        order = TimeOrder(pd.DatetimeIndex(t[a:b].view("M8[ns]")))
-        part = None if sib is None else {k: x[a:b] for k, x in sib.items()}
-        for label, det in judge_series(group, info, v[a:b], order, part).items():
-            out[label] = _take(det, keep[a:b])
+        plain = [r for r in group if reach_of[r.label].change_band is None]
+        for subset, (tt, vv, kk, ss) in ([(plain, (t[a:b], v[a:b], keep[a:b], _cut(sib, a, b)))]
+                                         + [([r], _unflattened(t, v, keep, sib, a, b, reach_of[r.label],
+                                                               earlier))
+                                            for r in group if r not in plain]):
+            if not subset:
+                continue
+            order = TimeOrder(pd.DatetimeIndex(tt.view("M8[ns]")))
+            for label, det in judge_series(subset, info, vv, order, ss).items():
+                out[label] = _take(det, kk)
     return {r.label: out[r.label] for r in rules if r.label in out}
+
+
+def _cut(sib, a: int, b: int):
+    return None if sib is None else {k: x[a:b] for k, x in sib.items()}
+
+
+def _unflattened(t, v, keep, sib, a, b, reach, earlier):
+    """The slice ``[a, b)``, preceded by the latest earlier value outside the change band when
+    the slice is flat within it (so "flat as a whole" means what it means for the record)."""
+    tt, vv, kk, ss = t[a:b], v[a:b], keep[a:b], _cut(sib, a, b)
+    finite = vv[~np.isnan(vv)]
+    if earlier is None or finite.size == 0:
+        return tt, vv, kk, ss
+    band = flat_band(finite, reach.change_band)
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi - lo > band:
+        return tt, vv, kk, ss
+    found = earlier(int(tt[0]), hi - band, lo + band)
+    if found is None:
+        return tt, vv, kk, ss
+    tx, vx = found
+    ss = None if ss is None else {k: np.concatenate([[np.nan], x]) for k, x in ss.items()}
+    return (np.concatenate([[tx], tt]), np.concatenate([[vx], vv]),
+            np.concatenate([[False], kk]), ss)
 
 
 def _take(det: Detection, keep: np.ndarray) -> Detection:

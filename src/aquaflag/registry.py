@@ -304,6 +304,10 @@ class Reach:
 
     back: Window | None
     ahead: Window | None
+    #: For a method that judges nothing when the whole series is flat within this band
+    #: (flat_line): the result also depends on whether the series changes anywhere, so an
+    #: incremental run whose context is flat needs the last stored value outside the band.
+    change_band: float | None = None
 
     @property
     def whole(self) -> bool:

@@ -1,14 +1,10 @@
-"""A known gap, kept visible: flat_line depends on more than its declared reach.
+"""flat_line judges nothing when the whole series is flat, which reaches beyond its window.
 
-flat_line does not judge a series that is flat as a whole ("the test cannot tell a
-stuck sensor from an unchanging value"). An incremental batch judges a value on the
-stored context within the rules' reach; when that whole context lies inside a stuck
-stretch (a stuck stretch longer than about twice the window, or the rule's own
-slice), the values revised there come out GOOD where the one-shot run flags them.
-Reproduced with the ingest.py of e4870de and the shipped sensor template (temperature
-stuck for two days, hourly batches: 96 of 200 stuck values flagged in the store, 200
-in the one-shot run). For the owner of ingest.py / methods/sensor.py; strict xfail so
-the fix is noticed.
+An incremental batch whose context lies inside a long stuck stretch would see a
+flat "series" and judge nothing; the batch therefore also loads the latest earlier
+value outside the flat band (:meth:`Store.last_outside`), as the whole record shows
+it. Found with the shipped sensor template (temperature stuck for two days, hourly
+batches: 96 of 200 stuck values flagged before the fix, 200 in the one-shot run).
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from aquaflag.store import open_store  # noqa: E402
 STUCK = '[[rule]]\nname = "stuck"\nmethod = "flat_line"\nwindow = "6h"\n'
 
 
-@pytest.mark.xfail(strict=True, reason="flat_line's 'flat as a whole' clause reaches beyond its declared reach")
+
 def test_a_long_stuck_stretch_stays_flagged_when_judged_in_batches(tmp_path):
     idx = pd.date_range("2021-06-01", periods=96 * 4, freq="15min", name="time")
     rng = np.random.default_rng(0)

@@ -42,7 +42,8 @@ from ._common import (as_float, check_reference, daily_max, daily_max_step, fmt_
                       nan_array, need_times, reference_positions, resolution, robust_scale,
                       run_durations, span_ns, span_text, step_scale, time_ns, valid_index)
 
-__all__ = ["gross_range", "nodata_codes", "spike", "rate_of_change", "flat_line", "AUTO_K"]
+__all__ = ["gross_range", "nodata_codes", "spike", "rate_of_change", "flat_line", "AUTO_K",
+           "flat_band"]
 
 _REAL = Interval(float)
 _POSITIVE = Interval(float, 0, None, closed="neither")
@@ -696,6 +697,19 @@ def rate_of_change(values, *, threshold: float | None = None, per: str | None = 
 # flat_line
 # --------------------------------------------------------------------------
 
+def flat_band(values: np.ndarray, tolerance: float) -> float:
+    """The largest range still called flat: ``tolerance`` plus a rounding allowance.
+
+    For tolerance > 0, 8 ulp of the largest |value| are added, so 7.51 - 7.50
+    counts as 0.01. Used by :func:`flat_line` and by incremental runs (which
+    must know whether a stretch of context is flat as the method sees it).
+    """
+    tol = float(tolerance)
+    if tol > 0 and values.size:
+        tol += 8 * np.finfo(np.float64).eps * float(np.max(np.abs(values)))
+    return tol
+
+
 def flat_run_lengths(x: np.ndarray, tolerance: float) -> np.ndarray:
     """For each b, the length L of the longest stretch x[b-L+1 .. b] with max - min <= tolerance.
 
@@ -765,8 +779,8 @@ _CELSIUS = {None, "", "°C", "℃", "degC", "deg C", "C", "celsius", "Celsius"}
     },
     family="sensor",
     # a flat stretch of length >= window holding x_i has one within [t_i - window, t_i + window]
-    reach=lambda p: WHOLE if p["window"] is None else Reach(parse_window(p["window"]),
-                                                            parse_window(p["window"])),
+    reach=lambda p: WHOLE if p["window"] is None else Reach(
+        parse_window(p["window"]), parse_window(p["window"]), change_band=float(p["tolerance"])),
     formula=("flag every point of a stretch with max - min <= tolerance lasting >= window "
              "(time, with >= min_points values; or a count of points); window None: "
              "max(floor, factor * D_(rank)), D_(rank) the rank-th longest flat stretch of the series"),
@@ -929,9 +943,7 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
         )
     xv = x[idx]
     tv = t[idx] if (t is not None and by_time) else None
-    tol = float(tolerance)
-    if tol > 0:
-        tol += 8 * np.finfo(np.float64).eps * float(np.max(np.abs(xv)))
+    tol = flat_band(xv, tolerance)
     if float(np.max(xv) - np.min(xv)) <= tol:
         return Detection.not_evaluated(
             x, method="flat_line", params=params,

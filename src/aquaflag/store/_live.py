@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from ..errors import InputError
 from ._clock import clock_to_timestamps, now_us
-from ._schema import alarm_event, ingested_file, live_config
+from . import _chunks as chunks
+from ._schema import alarm_event, ingested_file, live_config, value_chunk
 from ._schema import series as series_t
 
 __all__ = ["LiveLog"]
@@ -118,6 +119,35 @@ class LiveLog:
                     parts.append(self._read_values(conn, sid, hi + 1, None, None, first=int(after)))
                 out[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
         return out
+
+    def last_outside(self, series: str, before: int, low: float, high: float
+                     ) -> tuple[int, float] | None:
+        """The latest stored value before time ``before`` (ns) lying outside ``[low, high]``.
+
+        For incremental runs of a rule that judges nothing when the whole series
+        is flat: the first earlier change of a stuck sensor. Reads chunks
+        backwards, a few at a time (the cost grows with how long the series has
+        been flat, not with the record). None when there is no such value.
+        """
+        c = value_chunk.c
+        with self._r.connect() as conn:
+            sid = conn.execute(sa.select(series_t.c.id).where(series_t.c.name == series)).scalar()
+            if sid is None:
+                return None
+            upper = before - 1
+            while True:
+                rows = conn.execute(sa.select(c.t_first, c.times, c.vals)
+                                    .where(c.series_id == sid, c.t_first <= upper)
+                                    .order_by(c.t_last.desc()).limit(8)).all()
+                if not rows:
+                    return None
+                for row in rows:  # newest chunk first
+                    t = chunks.unpack_times(row.times)
+                    v = chunks.unpack_values(row.vals)
+                    hit = np.flatnonzero((t <= upper) & ((v < low) | (v > high)))
+                    if hit.size:
+                        return int(t[hit[-1]]), float(v[hit[-1]])
+                upper = min(r.t_first for r in rows) - 1
 
     def _read_values(self, conn, sid, lo, hi, as_of, last=None, first=None):  # pragma: no cover
         raise NotImplementedError  # provided by Store
