@@ -9,6 +9,7 @@ import click
 from .._version import __version__
 from ..errors import AquaflagError
 from .commands import demo, detect, init, methods, run
+from .review import review
 
 __all__ = ["cli", "main"]
 
@@ -21,6 +22,7 @@ def cli() -> None:
 
 for _command in (detect, run, init, methods, demo):
     cli.add_command(_command)
+cli.add_command(review)
 
 
 def main(argv: list[str] | None = None) -> int:
