@@ -425,8 +425,12 @@ class ReviewApp:
 
         def work():
             st = self._state(body.get("series"))
-            if not st.decision_series_ok(did):
+            entry = st.ledger_entry(did)
+            if entry is None:
                 raise ApiError(404, f"series {st.name!r} has no decision {did}")
+            if st.locked(entry["start"], entry["end"]):
+                raise ApiError(409, f"decision {did} lies in an approved period of {st.name!r}, which is "
+                                    "locked; set that period back to provisional first")
             try:
                 new = self.store.undo(did, reviewer=reviewer, reason=reason)
             finally:

@@ -337,9 +337,12 @@ class SeriesState:
                 return True
         return False
 
-    def decision_series_ok(self, decision_id: int) -> bool:
-        """Whether a decision id belongs to this series."""
-        return bool(len(self.ledger)) and bool((self.ledger["id"] == decision_id).any())
+    def ledger_entry(self, decision_id: int) -> dict | None:
+        """The ledger entry ``decision_id`` of this series (a dict of its columns), or None."""
+        if not len(self.ledger):
+            return None
+        hit = self.ledger[self.ledger["id"] == decision_id]
+        return None if hit.empty else hit.iloc[0].to_dict()
 
     def next_unreviewed(self, after: Any = None) -> dict | None:
         """The first unreviewed flagged value after chart x ``after`` (wrapping round), or None."""
