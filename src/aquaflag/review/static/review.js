@@ -41,9 +41,18 @@
   function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); return e; }
   function num(n) { return (n === null || n === undefined) ? "" : Number(n).toLocaleString("en-US"); }
   function enc(v) { return encodeURIComponent(String(v)); }
+  var sayTimer = null;
   function say(text, kind) {
     var box = clear($("status"));
-    if (text) box.appendChild(h("div", {"class": "msg " + (kind || "ok"), text: text}));
+    if (sayTimer) { clearTimeout(sayTimer); sayTimer = null; }
+    if (!text) return;
+    kind = kind || "ok";
+    box.appendChild(h("div", {"class": "msg " + kind}, [
+      h("span", {text: text}), " ",
+      h("button", {type: "button", "class": "small", "aria-label": "Close the message", text: "×",
+        onclick: function () { say(null); }})
+    ]));
+    if (kind === "ok") sayTimer = setTimeout(function () { say(null); }, 12000);
   }
   function fail(err) {
     say(String(err && err.message ? err.message : err), "error");
@@ -401,6 +410,7 @@
     layout.selections = [];
     layout.height = 380;
     layout.uirevision = S.name;
+    layout.selectionrevision = "s" + S.draws;  // plotly's own selection (box, dimmed points) goes; ours is drawn above
     return {traces: traces, layout: layout};
   }
 
