@@ -328,8 +328,10 @@ class ReviewApp:
         t0 = time.perf_counter()
 
         def work():
-            st = self._state(q.get("name"))
-            return st.chart(start=start, end=end, points=points)
+            name = q.get("name")
+            if not isinstance(name, str) or not name:
+                raise ApiError(400, "give the series: ?name=NAME (as in the series list)")
+            return self.cache.get(name, stale_ok=True).chart(start=start, end=end, points=points)
 
         payload = await run_in_threadpool(work)
         ms = (time.perf_counter() - t0) * 1000

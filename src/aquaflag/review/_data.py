@@ -435,6 +435,7 @@ class StateCache:
         self._counts: dict[str, tuple[tuple, dict]] = {}
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+        self._refreshing: set[str] = set()
 
     def infos(self) -> dict[str, dict]:
         """The store's series, by name (``store.series()`` rows)."""
@@ -455,8 +456,20 @@ class StateCache:
         with self._lock:
             return self._loading.setdefault(name, threading.Lock())
 
-    def get(self, name: str, info: Mapping[str, Any] | None = None) -> SeriesState:
-        """The state of series ``name``, loaded or re-validated as needed."""
+    def get(self, name: str, info: Mapping[str, Any] | None = None, *, stale_ok: bool = False) -> SeriesState:
+        """The state of series ``name``, loaded or re-validated as needed.
+
+        With ``stale_ok`` (a zoom re-fetch), a kept state older than
+        ``revalidate`` is returned at once and re-validated in the background,
+        so a zoom never waits for the store.
+        """
+        if stale_ok:
+            with self._lock:
+                state = self._states.get(name)
+            if state is not None:
+                if time.monotonic() - state.checked_at >= self.revalidate:
+                    self._refresh_later(name)
+                return state
         with self._lock_for(name):
             with self._lock:
                 state = self._states.get(name)
@@ -485,6 +498,28 @@ class StateCache:
                     self._states.popitem(last=False)
                 self._counts[name] = (stamp, state.counts())
             return state
+
+    def _refresh_later(self, name: str) -> None:
+        with self._lock:
+            if name in self._refreshing:
+                return
+            self._refreshing.add(name)
+
+        def work() -> None:
+            try:
+                self.get(name)
+            except Exception:  # noqa: BLE001 - the next request reports it
+                pass
+            finally:
+                with self._lock:
+                    self._refreshing.discard(name)
+
+        threading.Thread(target=work, name=f"aquaflag-review-refresh-{name}", daemon=True).start()
+
+    def warm(self) -> None:
+        """Read every series once (the list's counts; the last ones stay kept), e.g. in a background thread."""
+        for name, info in self.infos().items():
+            self.counts(name, info)
 
     def counts(self, name: str, info: Mapping[str, Any]) -> dict:
         """The series list's counts of one series (kept while its fingerprint holds)."""

@@ -53,7 +53,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 def serve(store, *, host: str = "127.0.0.1", port: int = 8765, tokens: dict[str, str] | None = None,
           allowed_hosts: tuple[str, ...] | None = None, say: Callable[[str], None] = print,
-          revalidate: float = 2.0, lang: str = "en") -> None:
+          revalidate: float = 2.0, lang: str = "en", warm: bool = True) -> None:
     """Serve the review app until interrupted (Ctrl+C).
 
     Parameters
@@ -70,6 +70,9 @@ def serve(store, *, host: str = "127.0.0.1", port: int = 8765, tokens: dict[str,
         localhost; any name when bound beyond it (tokens guard it then).
     say : callable
         Where the "serving ... at URL" line goes.
+    warm : bool
+        Read every series once in the background at start (the series list's
+        counts; the last few series stay kept), so the first pages open fast.
 
     Raises
     ------
@@ -94,6 +97,10 @@ def serve(store, *, host: str = "127.0.0.1", port: int = 8765, tokens: dict[str,
     who = (f"{len(tokens)} reviewer token(s)" if tokens else
            f"reviewer {app.review.reviewers.local_name!r}, this machine only")
     say(f"aquaflag review: {app.review.store.url} at {url}  ({who}; Ctrl+C to stop)")
+    if warm:  # read the store once in the background: the list and the first charts open at once
+        import threading
+
+        threading.Thread(target=_warm, args=(app.review.cache,), name="aquaflag-review-warm", daemon=True).start()
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             server_header=False, date_header=False)
     server = uvicorn.Server(config)
@@ -102,3 +109,10 @@ def serve(store, *, host: str = "127.0.0.1", port: int = 8765, tokens: dict[str,
     finally:
         sock.close()
         app.review.store.close()
+
+
+def _warm(cache) -> None:
+    try:
+        cache.warm()
+    except Exception:  # noqa: BLE001 - the requests that need it report it
+        pass

@@ -89,6 +89,14 @@
     });
   }
 
+  function loadLibs() {
+    return Promise.all([window.Plotly ? null : loadScript("/static/plotly.min.js"),
+                        window.AquaflagCharts ? null : loadScript("/static/charts.js")]);
+  }
+  // a series page needs plotly.js (4.6 MB): start loading it before anything else
+  var LIBS = location.pathname === "/series" ? loadLibs().then(function () { PERF.libs = performance.now(); }) : null;
+  if (LIBS) LIBS.catch(function () {});  // reported where it is awaited
+
   // ------------------------------------------------------------------ start
   function boot() {
     api("GET", "/api/session").then(function (s) {
@@ -285,10 +293,10 @@
     main.appendChild(h("div", {id: "history", "class": "hist-wrap"}));
     buttons();
 
-    var libs = window.Plotly ? Promise.resolve() : loadScript("/static/plotly.min.js");
-    var charts = window.AquaflagCharts ? Promise.resolve() : loadScript("/static/charts.js");
-    Promise.all([libs, charts, loadInfo()]).then(function () {
-      return refetch(null, null);
+    // plotly.js (loading since the script started), the series' info and its chart, all at once
+    Promise.all([LIBS || loadLibs(), loadInfo(), fetchChart(null, null)]).then(function (got) {
+      PERF.ready = performance.now();
+      return show(got[2]);
     }).then(function () {
       PERF.first = performance.now();
       document.body.setAttribute("data-rendered", "true");
@@ -323,31 +331,39 @@
     return Math.max(400, Math.min(8000, Math.round((w || 1000) * 2)));
   }
 
-  function refetch(start, end) {
-    var seq = ++S.seq, t0 = performance.now(), server = null;
+  // The chart of a window: fetched (fetchChart) and drawn (show); a zoom does both (refetch).
+  function fetchChart(start, end) {
+    var seq = ++S.seq, t0 = performance.now();
     var url = "/api/series/chart?name=" + enc(S.name) + "&points=" + points();
     if (start !== null && start !== undefined) url += "&start=" + enc(start) + "&end=" + enc(end);
     return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}}).then(function (r) {
       var timing = r.headers.get("server-timing");
       var m = timing && /dur=([0-9.]+)/.exec(timing);
-      server = m ? parseFloat(m[1]) : null;
-      return r.json().then(function (j) {
-        if (!r.ok) throw new Error(j.error || ("HTTP " + r.status));
-        return j;
-      });
-    }).then(function (c) {
-      if (seq !== S.seq) return null;  // a later zoom is on its way
-      var t1 = performance.now();
-      S.chart = c;
-      S.win = (start === null || start === undefined) ? null : [start, end];
-      return draw().then(function () {
-        var t2 = performance.now();
-        PERF.last = {fetch_ms: t1 - t0, draw_ms: t2 - t1, total_ms: t2 - t0, server_ms: server, points: c.ns,
-                     window: S.win};
-        PERF.fetches.push(PERF.last);
-        document.body.setAttribute("data-draws", String(++S.draws));
+      return r.json().then(function (c) {
+        if (!r.ok) throw new Error(c.error || ("HTTP " + r.status));
+        if (PERF.data === undefined) PERF.data = performance.now();
+        return {c: c, seq: seq, t0: t0, t1: performance.now(), server: m ? parseFloat(m[1]) : null,
+                win: (start === null || start === undefined) ? null : [start, end]};
       });
     });
+  }
+
+  function show(got) {
+    if (got.seq !== S.seq) return null;  // a later zoom is on its way
+    var t1 = performance.now();
+    S.chart = got.c;
+    S.win = got.win;
+    return draw().then(function () {
+      var t2 = performance.now();
+      PERF.last = {fetch_ms: got.t1 - got.t0, wait_ms: t1 - got.t1, draw_ms: t2 - t1, total_ms: t2 - got.t0,
+                   server_ms: got.server, points: got.c.ns, window: S.win};
+      PERF.fetches.push(PERF.last);
+      document.body.setAttribute("data-draws", String(++S.draws));
+    });
+  }
+
+  function refetch(start, end) {
+    return fetchChart(start, end).then(show);
   }
 
   function yOf(c, i) {
