@@ -118,28 +118,39 @@ def test_decide_undo_and_final_flags_through_the_api(demo_path, serve):
     assert s.status == 200 and len(s.json["ids"]) == 2
 
 
-@pytest.mark.parametrize("body, status, words", [
-    ({"action": "reject", "reason": "  "}, 400, "reason is required"),
-    ({"action": "reject"}, 400, "reason is required"),
-    ({"action": "delete", "reason": "x"}, 400, "action must be"),
-    ({"action": "set_flag", "flag": 9, "reason": "x"}, 400, "flag 1, 2, 3 or 4"),
-    ({"action": "accept", "reason": "x", "selection": {"kind": "range", "start": 0, "end": 1}}, 400,
-     "no value"),
-    ({"action": "accept", "reason": "x", "selection": {"kind": "points", "x": []}}, 400, "non-empty"),
-    ({"action": "accept", "reason": "x", "selection": {"kind": "everything"}}, 400, "kind must be"),
-    ({"action": "accept", "reason": "x" * 2001}, 400, "over 2000"),
-])
-def test_bad_decisions_are_refused_in_one_line_and_write_nothing(demo_path, serve, body, status, words):
+BAD = [
+    ({"action": "reject", "reason": "  "}, "reason is required"),
+    ({"action": "reject"}, "reason is required"),
+    ({"action": "delete", "reason": "x"}, "action must be"),
+    ({"action": "set_flag", "flag": 9, "reason": "x"}, "flag 1, 2, 3 or 4"),
+    ({"action": "set_flag", "flag": True, "reason": "x"}, "flag 1, 2, 3 or 4"),
+    ({"action": "accept", "reason": "x", "selection": {"kind": "range", "start": 0, "end": 1}}, "no value"),
+    ({"action": "accept", "reason": "x", "selection": {"kind": "range", "start": "soon", "end": 1}}, "time"),
+    ({"action": "accept", "reason": "x", "selection": {"kind": "points", "x": []}}, "non-empty"),
+    ({"action": "accept", "reason": "x", "selection": {"kind": "everything"}}, "kind must be"),
+    ({"action": "accept", "reason": "x", "selection": None}, "selection must be"),
+    ({"action": "accept", "reason": "x", "series": "nope"}, "no series 'nope'"),
+    ({"action": "accept", "reason": "x" * 2001}, "over 2000"),
+]
+
+
+def test_bad_decisions_are_refused_in_one_line_and_write_nothing(demo_path, serve):
     live = serve(demo_path)
     c = Client(live.url)
     c.start()
     payload = c.get("/api/series/chart?name=pH%28Mun-Ui%29").json
-    full = {"series": SERIES, "selection": {"kind": "points", "x": [payload["x"][5]]}}
-    full.update(body)
-    r = c.post("/api/decide", full)
-    assert r.status == status and words in r.json["error"] and "\n" not in r.json["error"]
+    for body, words in BAD:
+        full = {"series": SERIES, "selection": {"kind": "points", "x": [payload["x"][5]]}}
+        full.update(body)
+        r = c.post("/api/decide", full)
+        assert r.status == 400 and words in r.json["error"] and "\n" not in r.json["error"], (body, r.json)
+    assert c.request("POST", "/api/decide", raw=b"{not json").status == 400
+    assert c.request("POST", "/api/decide", raw=b"[1, 2]").status == 400
+    assert c.post("/api/undo", {"series": SERIES, "decision": 999, "reason": "x"}).status == 404
+    assert c.post("/api/undo", {"series": SERIES, "decision": "1", "reason": "x"}).status == 400
+    assert c.post("/api/approval", {"series": SERIES, "level": "final", "reason": "x"}).status == 400
     with open_store(demo_path) as store:
-        assert len(store.decisions()) == 0
+        assert len(store.decisions()) == 0 and len(store.approvals()) == 0
 
 
 def test_approved_period_is_locked_in_the_api(demo_path, serve):

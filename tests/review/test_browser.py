@@ -38,6 +38,8 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not insta
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.select import Select  # noqa: E402
 
 SERIES = "pH(Mun-Ui)"
 TIMEOUT = 60.0
@@ -221,6 +223,40 @@ def test_select_reject_reload_undo(browser, serve, demo_path, shots):
         assert list(dec["action"]) == ["reject", "undo"] and list(dec["active"]) == [False, True]
         assert int((store.flags(SERIES)[SERIES] == 4).sum()) == n_fail - n_selected
     shots(d, "review-history.png", element=history)
+
+    # click a point, shift-click another: the time range between them; approve it: the page shows the lock
+    d.find_element(By.CSS_SELECTOR, "label[for=mode-zoom]").click()
+    d.execute_script("document.getElementById('chart').scrollIntoView()")
+    pts = d.execute_script("""
+        var gd = document.getElementById('chart'), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        var t = gd.data[0], xs = [], ys = [];
+        for (var i = 0; i < t.x.length; i++) { if (t.x[i] !== null) { xs.push(t.x[i]); ys.push(t.y[i]); } }
+        var a = 20, b = 60, r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+        return [[xa.d2p(xs[a]) - r.width / 2, ya.d2p(ys[a]) - r.height / 2],
+                [xa.d2p(xs[b]) - r.width / 2, ya.d2p(ys[b]) - r.height / 2], xs[a], xs[b]];
+    """)
+    drag = d.find_element(By.CSS_SELECTOR, "#chart .nsewdrag")
+    ActionChains(d).move_to_element_with_offset(drag, round(pts[0][0]), round(pts[0][1])).click().perform()
+    wait_for(d, "return /1 value at/.test(document.getElementById('sel-summary').textContent)", "a clicked point")
+    ActionChains(d).move_to_element_with_offset(drag, round(pts[1][0]), round(pts[1][1])) \
+        .key_down(Keys.SHIFT).click().key_up(Keys.SHIFT).perform()
+    summary = wait_for(d, "var t = document.getElementById('sel-summary').textContent; "
+                          "return /41 values in the time range/.test(t) && t", "a shift-clicked range")
+    d.find_element(By.ID, "reason").send_keys("checked against the lab sheets of 2016")
+    Select(d.find_element(By.ID, "level")).select_by_value("approved")
+    d.find_element(By.ID, "approve-sel").click()
+    wait_for(d, "return /set approved by Kim Min-ji/.test(document.getElementById('status').textContent)",
+             "the approval")
+    locked = wait_for(d, "var s = document.getElementById('sel-summary'); "
+                         "return s.classList.contains('locked') && s.textContent", "the lock in the page")
+    assert "Locked" in locked
+    assert d.find_element(By.ID, "reject").get_attribute("disabled")
+    assert d.execute_script("return document.getElementById('chart').layout.shapes.some(function (s) { "
+                            "return s.fillcolor === '#c8ecd2'; })")  # the approved period, shaded
+    with open_store(demo_path) as store:
+        assert list(store.approval(SERIES)["level"]) == ["approved"]
+    d.execute_script("document.getElementById('main').scrollIntoView()")
+    shots(d, "review-approved.png")
 
     assert errors(d) == []
 

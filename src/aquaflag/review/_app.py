@@ -253,6 +253,7 @@ class ReviewApp:
             "login": who is None,
             "tokens": self.reviewers.required,
             "store": self.store.url,
+            "store_name": _store_name(self.store.url),
             "version": __version__,
         }, headers={"cache-control": "no-store"})
         if fresh is not None:
@@ -501,6 +502,13 @@ def _reason(body: dict) -> str:
     if len(reason) > MAX_REASON:
         raise ApiError(400, f"the reason is over {MAX_REASON} characters; keep it short")
     return reason.strip()
+
+
+def _store_name(url: str) -> str:
+    """What the page header shows of the store: a SQLite file's name, else the URL (password hidden)."""
+    if url.startswith("sqlite:///"):
+        return url.rsplit("/", 1)[-1]
+    return url
 
 
 def _text(v: Any) -> str | None:

@@ -113,7 +113,8 @@
 
   function header() {
     var s = S.session;
-    $("store").textContent = s.store ? "store: " + s.store : "";
+    $("store").textContent = s.store_name ? "store: " + s.store_name : "";
+    if (s.store) $("store").setAttribute("title", s.store);
     var who = clear($("who"));
     if (s.reviewer) {
       who.appendChild(document.createTextNode("Reviewer: "));
