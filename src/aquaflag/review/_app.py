@@ -27,6 +27,7 @@ show comes from the JSON API below, and every response is JSON (errors too:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -268,7 +269,7 @@ class ReviewApp:
                                 f"{self.reviewers.local_name!r} already")
         name = self.reviewers.check(body.get("token") if isinstance(body.get("token"), str) else None)
         if name is None:
-            time.sleep(0.2)  # a little friction for guessing (tokens are long anyway)
+            await asyncio.sleep(0.2)  # a little friction for guessing (tokens are long anyway)
             raise ApiError(401, "unknown token; ask for yours (a line 'name token' in the server's token file)")
         self.sessions.drop(request.cookies.get(COOKIE))
         s = self.sessions.new(name)
@@ -620,7 +621,8 @@ def create_app(store, *, tokens: dict[str, str] | None = None, local_name: str |
     async def server_error(request: Request, exc: Exception) -> Response:
         return _error(500, f"internal error ({type(exc).__name__}); see the server's log")
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, 500: server_error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error,  # type: ignore[dict-item]
+                                                       500: server_error})
     guarded = _Guard(app, allowed_hosts)
     guarded.review = app_  # the handlers' shared state (store, cache), for the server and tests
     return guarded

@@ -143,22 +143,22 @@ class SeriesState:
     @classmethod
     def load(cls, store, name: str, info: Mapping[str, Any], stamp: tuple, ledger: pd.DataFrame) -> "SeriesState":
         """Read one series from the store (values, final flags, provenance, decisions, approval)."""
-        for _attempt in range(3):
-            values = store.values(name)
-            flags = store.flags(name)
-            if flags.index.equals(values.index):
-                break
-        else:  # pragma: no cover - values kept arriving between the two reads
-            pass
+        values = store.values(name)
+        flags = store.flags(name)
         index = values.index
         col = flags.columns[0] if len(flags.columns) else name
-        final = (flags[col].reindex(index, fill_value=2) if not flags.index.equals(index)
-                 else flags[col]).to_numpy(dtype=np.uint8)
+        if not flags.index.equals(index):  # values added between the two reads: the next check reloads
+            final = flags[col].reindex(index, fill_value=2).to_numpy(dtype=np.uint8)
+        else:
+            final = flags[col].to_numpy(dtype=np.uint8)
         v = values.to_numpy(dtype=np.float64)
         ns = utc_ns(index)
         entries = ledger[(ledger["active"]) & (ledger["action"] != "undo")] if len(ledger) else ledger
         decisions: list[dict] = []
-        starts, ends, codes = [], [], []
+        starts: list[int] = []
+        ends: list[int] = []
+        codes: list[int] = []
+        r: Any
         for r in entries.itertuples(index=False):
             start = pd.Timestamp(r.start)
             end = start if pd.isna(r.end) else pd.Timestamp(r.end)
@@ -185,7 +185,7 @@ class SeriesState:
         view = StoredSeriesView(name, index, v, final, rules, detections, unit)
         return cls(name=name, info=dict(info), stamp=stamp, index=index, ns=ns, values=v, final=final,
                    governing=governing, decisions=decisions, ledger=ledger, periods=periods, levels=levels,
-                   charts=ChartData(view))
+                   charts=ChartData(view))  # type: ignore[arg-type]  # a Result-like view
 
     # ------------------------------------------------------------------ summaries
     def counts(self) -> dict[str, int]:
