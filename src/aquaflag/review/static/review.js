@@ -237,8 +237,8 @@
       h("button", {type: "button", id: "whole", text: "Whole series", onclick: function () { refetch(null, null); }}),
       h("button", {type: "button", id: "next", text: "Next unreviewed flag", onclick: nextUnreviewed})
     ]));
-    S.div = h("div", {id: "chart", "class": "chart", role: "img", "aria-label": "Chart of the series " + name +
-      " (use the selection fields below to select by keyboard)"});
+    S.div = h("div", {id: "chart", "class": "chart", role: "region", "aria-label": "Chart of the series " + name +
+      " (to select by keyboard, use the From and To fields below, or Next unreviewed flag)"});
     main.appendChild(S.div);
     main.appendChild(h("p", {id: "chart-note", "class": "chart-note"}));
     main.appendChild(h("p", {"class": "chart-note", text: "Click a point to select it; shift-click another to " +
