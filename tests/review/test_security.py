@@ -73,6 +73,8 @@ def test_writes_need_the_csrf_token_a_json_body_and_the_same_origin(demo_path, s
     assert plain.status == 415  # what a cross-site form could send without a CORS preflight
     foreign = c.post("/api/decide", body, headers={"Origin": "http://evil.example"})
     assert foreign.status == 403 and "another site" in foreign.json["error"]
+    assert c.post("/api/decide", body, headers={"Origin": "null"}).status == 403  # a sandboxed frame
+    assert c.post("/api/decide", body, headers={"Origin": f"http://127.0.0.1:{live.port + 1}"}).status == 403
     with open_store(demo_path) as store:
         assert len(store.decisions()) == 0
     ok = c.post("/api/decide", body, headers={"Origin": live.url})
@@ -93,7 +95,7 @@ def test_token_mode_reviewer_comes_from_the_token(demo_path, serve):
     live = serve(demo_path, tokens=TOKENS, allowed_hosts=None)
     anon = Client(live.url)
     s = anon.start()
-    assert s["login"] is True and s["reviewer"] is None and s["csrf"] is None
+    assert s["login"] is True and s["reviewer"] is None and s["csrf"] is None and s["store"] is None
     assert anon.get("/api/series").status == 401  # reads need a token too
     assert anon.login("not-a-token-at-all-xyz").status == 401
     kim = Client(live.url)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import hmac
 import json
 import math
 import sys
@@ -198,8 +199,6 @@ class ReviewApp:
         if s is None:
             raise ApiError(401, "no session: reload the page" + (" and log in" if self.reviewers.required else ""))
         sent = request.headers.get("x-csrf-token", "")
-        import hmac
-
         if not sent or not hmac.compare_digest(sent.encode(), s.csrf.encode()):
             raise ApiError(403, "missing or wrong CSRF token (X-CSRF-Token): reload the page")
         return s.reviewer
@@ -218,7 +217,7 @@ class ReviewApp:
             gz = "gzip" in request.headers.get("accept-encoding", "")
             body, encoding = (packed, "gzip") if gz else (raw, None)
             media, cache = "text/javascript; charset=utf-8", "public, max-age=86400"
-            tag = _etag(raw)
+            tag = _etag(raw)[:-1] + ('-gz"' if gz else '"')
         elif name == "plotly.css":
             body, media, cache = plotly_css(), "text/css; charset=utf-8", "public, max-age=86400"
             tag = _etag(body)
@@ -253,8 +252,8 @@ class ReviewApp:
             "csrf": s.csrf if s is not None and bearer is None else None,
             "login": who is None,
             "tokens": self.reviewers.required,
-            "store": self.store.url,
-            "store_name": _store_name(self.store.url),
+            "store": self.store.url if who is not None else None,  # nothing about the store before a login
+            "store_name": _store_name(self.store.url) if who is not None else None,
             "version": __version__,
         }, headers={"cache-control": "no-store"})
         if fresh is not None:
@@ -467,11 +466,15 @@ class ReviewApp:
 
 # --------------------------------------------------------------------------- helpers
 def _same_origin(request: Request) -> None:
+    """Refuse a request whose Origin (when the browser sends one) is another site than this app's host.
+
+    The scheme is not compared: behind an HTTPS reverse proxy the page's origin is
+    https while the app itself is reached over http.
+    """
     origin = request.headers.get("origin")
     if origin is None:
         return
-    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-    if origin.lower() != own.lower():
+    if origin == "null" or urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
         raise ApiError(403, f"request from another site ({origin}) refused")
 
 
