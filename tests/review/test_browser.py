@@ -152,7 +152,9 @@ def test_select_reject_reload_undo(browser, serve, demo_path, shots):
              "the series page")
     assert d.find_element(By.ID, "series-name").text == SERIES
     assert d.execute_script("return document.querySelectorAll('#chart .scatterlayer .trace').length") >= 2
-    assert d.execute_script("return document.querySelector('#history-table tbody tr').dataset.kind") == "run"
+    kind = wait_for(d, "var r = document.querySelector('#history-table tbody tr'); return r && r.dataset.kind",
+                    "the history")
+    assert kind == "run"
     shots(d, "review-series.png")
 
     # zoom into 2022 with the mouse: the window is fetched again at the chart's resolution
