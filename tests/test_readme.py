@@ -27,3 +27,11 @@ def test_methods_reference_is_up_to_date():
     gen = runpy.run_path(str(REPO / "docs" / "gen_methods.py"))
     assert (REPO / "docs" / "methods.md").read_text(encoding="utf-8") == gen["render"](), \
         "docs/methods.md is stale: run python docs/gen_methods.py"
+
+
+def test_input_oddities_page_is_up_to_date():
+    import runpy
+
+    gen = runpy.run_path(str(REPO / "docs" / "gen_inputs.py"))
+    assert (REPO / "docs" / "inputs.md").read_text(encoding="utf-8") == gen["render"](), \
+        "docs/inputs.md is stale: run python docs/gen_inputs.py"

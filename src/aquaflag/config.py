@@ -29,6 +29,40 @@ data is touched; an error names the file, the rule (number, name and line) and
 the key, e.g.::
 
     qc.toml, rule 2 'seasonal outlier' (line 9): threshold of iqr must be > 0; got -1
+
+Alarms (for always-on QC, :mod:`aquaflag.alarms`) are ``[[alarm]]`` tables with
+the same selectors as rules, and a ``[notify]`` table for e-mail::
+
+    [[alarm]]
+    name = "DO fails"                    # required: an alarm is known by its name
+    when = "fail"                        # "fail", "no_data" or "rule"
+    variable = "do"
+    webhook = "http://alarms.local/hook" # POST JSON; or webhook_env = "NAME_OF_ENV_VAR"
+    email = ["duty@example.org"]
+
+    [[alarm]]
+    name = "sonde silent"
+    when = "no_data"
+    after = 4                            # x the series' sampling interval, or a span: "2h"
+    webhook = "http://alarms.local/hook"
+
+    [[alarm]]
+    name = "stuck"
+    when = "rule"
+    rule = ["stuck sensor"]              # rule names of this file
+    email = "duty@example.org"
+
+    [notify]
+    smtp_host = "mail.example.org"
+    smtp_port = 587
+    from = "aquaflag@example.org"
+    starttls = true
+    user = "aquaflag"
+    password_env = "AQUAFLAG_SMTP_PASSWORD"  # the password itself never goes in the file
+    timeout = 10                         # seconds, per delivery attempt
+    retries = 2                          # further attempts, after 1 s, 2 s, ... (backoff)
+
+Errors name the alarm the same way: ``qc.toml, alarm 1 'DO fails' (line 3): ...``.
 """
 
 from __future__ import annotations
@@ -47,7 +81,8 @@ from .errors import AquaflagError, ConfigError
 from .rules import Rule, resolve_rules
 from .variables import VARIABLES, describe, series_of
 
-__all__ = ["Config", "load", "parse", "rules_to_toml", "SELECTOR_KEYS", "starter", "template_text"]
+__all__ = ["Config", "AlarmSpec", "Notify", "load", "parse", "rules_to_toml", "SELECTOR_KEYS",
+           "ALARM_KINDS", "starter", "template_text"]
 
 #: Keys of a ``[[rule]]`` table that are not method parameters.
 SELECTOR_KEYS = ("name", "method", "severity", "columns", "variable", "parameter", "station",
@@ -68,12 +103,18 @@ class Config:
         The configuration as written (kept with every run).
     source : str
         Where it came from (a path, or ``"<config>"``).
+    alarms : tuple of AlarmSpec
+        ``[[alarm]]`` tables: when to raise an alarm and where to send it.
+    notify : Notify
+        ``[notify]``: how alarms are delivered (SMTP server, timeout, retries).
     """
 
     rules: list[Rule]
     mapping: dict[str, Any] = field(default_factory=dict)
     text: str = ""
     source: str = "<config>"
+    alarms: tuple["AlarmSpec", ...] = ()
+    notify: "Notify" = field(default_factory=lambda: Notify())
 
 
 def _toml():
@@ -103,10 +144,11 @@ def parse(text: str, *, source: str = "<config>") -> Config:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    unknown = [k for k in doc if k not in ("rule", "columns")]
+    unknown = [k for k in doc if k not in ("rule", "columns", "alarm", "notify")]
     if unknown:
         raise ConfigError(f"{source}: unknown top-level key {unknown[0]!r}; rules go in [[rule]] "
-                          "tables, column meanings in a [columns] table")
+                          "tables, column meanings in a [columns] table, alarms in [[alarm]] "
+                          "tables and their delivery in a [notify] table")
     mapping = _mapping(doc.get("columns", {}), source)
     tables = doc.get("rule", [])
     if not isinstance(tables, list) or not tables:
@@ -126,9 +168,13 @@ def parse(text: str, *, source: str = "<config>") -> Config:
     if not rules:
         raise ConfigError(f"{source}: every rule is disabled")
     try:
-        return Config(rules=resolve_rules(rules), mapping=mapping, text=text, source=source)
+        resolved = resolve_rules(rules)
     except AquaflagError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    notify = _notify(doc.get("notify", {}), source, text)
+    alarms = _alarms(doc.get("alarm", []), source, text, resolved, notify)
+    return Config(rules=resolved, mapping=mapping, text=text, source=source, alarms=alarms,
+                  notify=notify)
 
 
 def _mapping(table: Any, source: str) -> dict[str, Any]:
@@ -312,3 +358,275 @@ def starter(data, *, source: str = "DATA", template: str | None = None) -> str:
 def _toml_key(name: str) -> str:
     """A TOML key: bare when it can be, else quoted."""
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_value(name)
+
+
+
+# --------------------------------------------------------------------------- alarms
+#: What can raise an alarm (``when`` of an ``[[alarm]]`` table).
+ALARM_KINDS = ("fail", "no_data", "rule")
+_ALARM_KEYS = ("name", "when", "after", "rule", "columns", "variable", "parameter", "station",
+               "webhook", "webhook_env", "email", "timezone", "enabled")
+_NOTIFY_KEYS = ("smtp_host", "smtp_port", "from", "starttls", "ssl", "user", "password_env",
+                "timeout", "retries", "backoff")
+
+
+@dataclass(frozen=True)
+class Notify:
+    """How alarms are delivered: the ``[notify]`` table.
+
+    Attributes
+    ----------
+    smtp_host, smtp_port : str or None, int
+        The SMTP server for e-mail alarms (port default: 465 with ``ssl``,
+        587 with ``starttls``, else 25).
+    sender : str
+        The ``From`` address (key ``from``).
+    starttls, ssl : bool
+        Upgrade the connection with STARTTLS, or connect with TLS from the start.
+    user : str or None
+        SMTP login; the password is read from the environment variable
+        ``password_env`` when an alarm is sent (never from the file).
+    password_env : str or None
+        Name of the environment variable holding the SMTP password.
+    timeout : float
+        Seconds per delivery attempt (webhook request or SMTP session).
+    retries : int
+        Further attempts after a failed one, waiting ``backoff``, 2 x ``backoff``, ...
+    backoff : float
+        Seconds before the first retry.
+    """
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    sender: str = "aquaflag@localhost"
+    starttls: bool = False
+    ssl: bool = False
+    user: str | None = None
+    password_env: str | None = None
+    timeout: float = 10.0
+    retries: int = 2
+    backoff: float = 1.0
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One ``[[alarm]]`` table: when to raise an alarm, for which series, and where to send it.
+
+    Attributes
+    ----------
+    name : str
+        The alarm's name (with the series, the key under which it stays open).
+    when : {"fail", "no_data", "rule"}
+        ``fail``: a value judged FAIL; ``no_data``: no value for ``after``;
+        ``rule``: one of the rules ``rules`` flagged a value.
+    selector : Rule
+        The series the alarm watches (the same selectors as a rule: columns,
+        variable, station; use :meth:`selects`).
+    after_count, after_ns : int or None
+        For ``no_data``: silence allowed, as a number of sampling intervals or
+        a time span (ns); exactly one is set.
+    rules : tuple of str
+        For ``rule``: the rule labels that raise it.
+    webhooks : tuple of str
+        URLs a JSON message is POSTed to.
+    webhook_envs : tuple of str
+        Environment variables holding webhook URLs (for URLs with a secret token).
+    emails : tuple of str
+        Recipients (needs ``[notify] smtp_host``).
+    timezone : str or None
+        For ``no_data`` on series with naive times: their time zone (default:
+        this machine's).
+    line : int or None
+        Line of the ``[[alarm]]`` header in the file.
+    """
+
+    name: str
+    when: str
+    selector: Rule
+    after_count: int | None = None
+    after_ns: int | None = None
+    rules: tuple[str, ...] = ()
+    webhooks: tuple[str, ...] = ()
+    webhook_envs: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    timezone: str | None = None
+    line: int | None = None
+
+    def selects(self, info) -> bool:
+        """Whether the alarm watches the series ``info`` (a :class:`~aquaflag.variables.SeriesInfo`)."""
+        return self.selector.selects(info)
+
+
+def _table_lines(text: str, name: str) -> list[int]:
+    """Line numbers (1-based) of each ``[[name]]`` header, in order."""
+    return [n for n, line in enumerate(text.splitlines(), 1)
+            if re.match(r"\s*\[\[\s*" + name + r"\s*\]\]", line)]
+
+
+def _notify(table: Any, source: str, text: str) -> Notify:
+    """The ``[notify]`` table, checked key by key."""
+    line = next((n for n, ln in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\s*notify\s*\]", ln)),
+                None)
+    where = f"{source}, [notify]" + (f" (line {line})" if line else "")
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: [notify] must be a table of keys")
+    if "password" in table:
+        raise ConfigError(f"{where}: no password in the file; put it in an environment variable "
+                          "and name that variable: password_env = \"AQUAFLAG_SMTP_PASSWORD\"")
+    for key in table:
+        if key not in _NOTIFY_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}; {_did_you_mean(key, _NOTIFY_KEYS)}"
+                              f"keys: {', '.join(_NOTIFY_KEYS)}")
+
+    def text_key(key, default=None):
+        value = table.get(key, default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(f"{where}: {key} must be a non-empty string; got {value!r}")
+        return value
+
+    def flag(key):
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false (no quotes); got {value!r}")
+        return value
+
+    def number(key, default, lo, integral=False):
+        value = table.get(key, default)
+        ok = isinstance(value, numbers.Integral if integral else numbers.Real) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value < lo:
+            kind = "a whole number" if integral else "a number"
+            raise ConfigError(f"{where}: {key} must be {kind} >= {lo}; got {value!r}")
+        return int(value) if integral else float(value)
+
+    starttls, ssl = flag("starttls"), flag("ssl")
+    if starttls and ssl:
+        raise ConfigError(f"{where}: give starttls (upgrade a plain connection, port 587) or ssl "
+                          "(TLS from the start, port 465), not both")
+    port = number("smtp_port", 465 if ssl else 587 if starttls else 25, 1, integral=True)
+    if port > 65535:
+        raise ConfigError(f"{where}: smtp_port must be a port number (1-65535); got {port}")
+    sender = text_key("from", "aquaflag@localhost")
+    if "@" not in sender:
+        raise ConfigError(f"{where}: from must be an e-mail address; got {sender!r}")
+    user, password_env = text_key("user"), text_key("password_env")
+    if password_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+        raise ConfigError(f"{where}: password_env must be the NAME of an environment variable "
+                          f"(letters, digits, _); got {password_env!r}")
+    if password_env is not None and user is None:
+        raise ConfigError(f"{where}: password_env needs user (the SMTP login)")
+    return Notify(smtp_host=text_key("smtp_host"), smtp_port=port, sender=sender, starttls=starttls,
+                  ssl=ssl, user=user, password_env=password_env,
+                  timeout=number("timeout", 10.0, 0.1), retries=number("retries", 2, 0, integral=True),
+                  backoff=number("backoff", 1.0, 0.0))
+
+
+def _did_you_mean(name, options) -> str:
+    from .errors import did_you_mean
+
+    return did_you_mean(name, options)
+
+
+def _alarms(tables: Any, source: str, text: str, rules: Sequence[Rule], notify: Notify
+            ) -> tuple[AlarmSpec, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError(f"{source}: alarms go in [[alarm]] tables (double brackets)")
+    lines = _table_lines(text, "alarm")
+    out: list[AlarmSpec] = []
+    for i, table in enumerate(tables):
+        name = table.get("name") if isinstance(table, Mapping) else None
+        where = (f"{source}, alarm {i + 1}" + (f" {name!r}" if isinstance(name, str) else "")
+                 + (f" (line {lines[i]})" if i < len(lines) else ""))
+        spec = _alarm(table, where, rules, notify, lines[i] if i < len(lines) else None)
+        if spec is None:
+            continue
+        if any(a.name == spec.name for a in out):
+            raise ConfigError(f"{where}: another alarm is named {spec.name!r}; give each alarm a "
+                              "distinct name (an alarm is known by it while it is open)")
+        out.append(spec)
+    return tuple(out)
+
+
+def _alarm(table: Any, where: str, rules: Sequence[Rule], notify: Notify, line: int | None
+           ) -> AlarmSpec | None:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: an alarm must be a table of keys")
+    for key in table:
+        if key not in _ALARM_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}; {_did_you_mean(key, _ALARM_KEYS)}"
+                              f"keys: {', '.join(_ALARM_KEYS)}")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: enabled must be true or false (no quotes); got {enabled!r}")
+    if not enabled:
+        return None
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: missing 'name' (an alarm is known by its name while it is open)")
+    when = table.get("when")
+    if when not in ALARM_KINDS:
+        raise ConfigError(f"{where}: when must be one of {', '.join(map(repr, ALARM_KINDS))}; "
+                          f"got {when!r}")
+    if "variable" in table and "parameter" in table:
+        raise ConfigError(f"{where}: give variable or parameter (its older name), not both")
+    selector = Rule(method="gross_range", columns=_strings(table, "columns", where),
+                    variables=_strings(table, "variable" if "variable" in table else "parameter", where),
+                    stations=_strings(table, "station", where), label=name)
+    after_count = after_ns = None
+    if when == "no_data":
+        from .windows import WindowError, parse_window
+
+        after = table.get("after", 4)
+        try:
+            window = parse_window(after)
+        except WindowError as exc:
+            raise ConfigError(f"{where}: after {exc} (a number of sampling intervals, or a span "
+                              "such as '2h')") from None
+        after_count, after_ns = window.count, window.span_ns
+    elif "after" in table:
+        raise ConfigError(f"{where}: after goes with when = \"no_data\" only")
+    if "timezone" in table:
+        tz = table["timezone"]
+        if when != "no_data":
+            raise ConfigError(f"{where}: timezone goes with when = \"no_data\" only")
+        try:
+            import zoneinfo
+
+            zoneinfo.ZoneInfo(str(tz))
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ConfigError(f"{where}: timezone must be an IANA zone name such as "
+                              f"'Asia/Seoul'; got {tz!r}") from None
+    named: tuple[str, ...] = ()
+    if when == "rule":
+        named = _strings(table, "rule", where) or ()
+        if not named:
+            raise ConfigError(f"{where}: when = \"rule\" needs rule = the name(s) of the rule(s) "
+                              "that raise it")
+        labels = [r.label for r in rules]
+        for label in named:
+            if label not in labels:
+                raise ConfigError(f"{where}: no rule named {label!r} in this file; "
+                                  f"{_did_you_mean(label, labels)}rules: {', '.join(labels)}")
+    elif "rule" in table:
+        raise ConfigError(f"{where}: rule goes with when = \"rule\" only")
+    webhooks = _strings(table, "webhook", where) or ()
+    for url in webhooks:
+        if not re.match(r"https?://[^/\s]+", url):
+            raise ConfigError(f"{where}: webhook must be an http:// or https:// URL; got {url!r}")
+    envs = _strings(table, "webhook_env", where) or ()
+    for env in envs:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+            raise ConfigError(f"{where}: webhook_env must be the NAME of an environment variable; "
+                              f"got {env!r}")
+    emails = _strings(table, "email", where) or ()
+    for address in emails:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+            raise ConfigError(f"{where}: email must be e-mail addresses; got {address!r}")
+    if not (webhooks or envs or emails):
+        raise ConfigError(f"{where}: no target; give webhook = \"http://...\" and/or "
+                          "email = [\"...\"]")
+    if emails and not notify.smtp_host:
+        raise ConfigError(f"{where}: email needs an SMTP server: add a [notify] table with "
+                          "smtp_host (and from, smtp_port, ...)")
+    return AlarmSpec(name=name.strip(), when=when, selector=selector, after_count=after_count,
+                     after_ns=after_ns, rules=named, webhooks=webhooks, webhook_envs=envs,
+                     emails=emails, timezone=table.get("timezone"), line=line)

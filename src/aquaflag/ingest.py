@@ -168,7 +168,8 @@ def ingest(store, new_data, config, *, reference: str = "90D", rejudge: bool = F
     if frame.empty or not len(frame.columns):
         out.notes.append("nothing new to judge")
         return out
-    plans = {col: _plan(frame[col], rules, infos[col], reference_ns) for col in map(str, frame.columns)}
+    reach = {r.label: r.reach for r in rules}  # once per batch, not once per series
+    plans = {col: _plan(frame[col], rules, infos[col], reference_ns, reach) for col in map(str, frame.columns)}
     want_siblings = needs_siblings(rules)
     requests = {c: p.request for c, p in plans.items() if p is not None}
     sibs: dict[str, list[str]] = {}
@@ -189,16 +190,15 @@ def ingest(store, new_data, config, *, reference: str = "90D", rejudge: bool = F
         if plan is None:
             continue
         t, v = _merge(stored[col], frame[col])
-        order = TimeOrder(pd.DatetimeIndex(t.view("M8[ns]")))
         sib = None
         if want_siblings:
             sib = {s: _align(stored.get(s), frame[s] if s in frame.columns else None, t)
                    for s in sibs[col]}
-        dets = judge_series(rules, infos[col], v, order, sib)
         keep = plan.judged(t)
+        dets = _judge_within_reach(rules, infos[col], t, v, keep, sib, reach)
         judged_frames[col] = pd.Series(v[keep], index=t[keep].view("M8[ns]"))
         for label, det in dets.items():
-            detections[(col, label)] = _take(det, keep)
+            detections[(col, label)] = det
         out.new_values[col] = plan.n_new
         out.revised[col] = int(keep.sum()) - plan.n_new_judged(t, keep)
         out.notes.extend(plan.notes)
@@ -271,14 +271,15 @@ class _Plan:
         return int(np.isin(t[keep], self.t_new).sum())
 
 
-def _plan(column: pd.Series, rules: Sequence[Rule], info: SeriesInfo, reference_ns: int) -> _Plan | None:
+def _plan(column: pd.Series, rules: Sequence[Rule], info: SeriesInfo, reference_ns: int,
+          reach_of: Mapping[str, Any]) -> _Plan | None:
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     t_new = column.index.as_unit("ns").asi8[~np.isnan(values)]
     if t_new.size == 0:
         return None
     t_new = np.sort(t_new)
     selected = [r for r in rules if r.selects(info)]
-    reaches = [r.reach for r in selected]
+    reaches = [reach_of[r.label] for r in selected]
     whole = [r.label for r, reach in zip(selected, reaches) if reach.whole]
     bounded = [reach for reach in reaches if not reach.whole]
     back_ns = max([_ns(x.back) for x in bounded], default=0)
@@ -354,6 +355,36 @@ def _align(stored, new: pd.Series | None, t: np.ndarray) -> np.ndarray:
     ok = (pos < ts.size) & (ts[np.minimum(pos, max(ts.size - 1, 0))] == t) if ts.size else np.zeros(t.size, bool)
     out[ok] = vs[pos[ok]]
     return out
+
+
+def _judge_within_reach(rules: Sequence[Rule], info: SeriesInfo, t: np.ndarray, v: np.ndarray,
+                        keep: np.ndarray, sib, reach_of: Mapping[str, Any]) -> dict[str, Detection]:
+    """Each rule on the values within its own reach of the judged ones (``keep``), not the
+    widest rule's: a 6-hour spike test does not run over the 60 days a level-shift rule needs.
+
+    Returns the detections on the judged values, in rule order.
+    """
+    pos = np.flatnonzero(keep)
+    first, last = int(pos[0]), int(pos[-1])
+    groups: dict[tuple[int, int], list[Rule]] = {}
+    for rule in rules:
+        if not rule.selects(info):
+            continue
+        reach = reach_of[rule.label]
+        if reach.whole:
+            a, b = 0, t.size
+        else:
+            a = min(max(0, first - _n(reach.back)), int(np.searchsorted(t, t[first] - _ns(reach.back), "left")))
+            b = max(min(t.size, last + 1 + _n(reach.ahead)),
+                    int(np.searchsorted(t, t[last] + _ns(reach.ahead), "right")))
+        groups.setdefault((a, b), []).append(rule)
+    out: dict[str, Detection] = {}
+    for (a, b), group in groups.items():
+        order = TimeOrder(pd.DatetimeIndex(t[a:b].view("M8[ns]")))
+        part = None if sib is None else {k: x[a:b] for k, x in sib.items()}
+        for label, det in judge_series(group, info, v[a:b], order, part).items():
+            out[label] = _take(det, keep[a:b])
+    return {r.label: out[r.label] for r in rules if r.label in out}
 
 
 def _take(det: Detection, keep: np.ndarray) -> Detection:

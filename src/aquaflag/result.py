@@ -38,6 +38,8 @@ class RuleLike(Protocol):
 
     def params_text(self, params: Mapping[str, Any] | None = None) -> str: ...
 
+    def changed_params(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]: ...
+
 
 #: Columns of :attr:`Result.summary` (before the reader's per-column counts).
 SUMMARY_COLUMNS = ["column", "rule", "method", "n", "missing", "evaluated", "outliers", "lower",
@@ -155,8 +157,8 @@ class Result:
                 f"no evaluated column {column!r}; {tip}columns: {', '.join(map(str, self.columns))}"
             )
 
-    def _items(self):
-        """(column, rule, detection) in column order, then rule order."""
+    def items(self):
+        """(column, rule, detection) of every rule that judged a column: columns in order, then rules."""
         for col in self.columns:
             for rule in self.rules:
                 det = self.detections.get((col, rule.label))
@@ -173,7 +175,7 @@ class Result:
     def _mask_array(self) -> np.ndarray:
         out = np.zeros(self.data.shape, dtype=bool)
         pos = {c: i for i, c in enumerate(self.columns)}
-        for col, _rule, det in self._items():
+        for col, _rule, det in self.items():
             out[:, pos[col]] |= det.mask
         return out
 
@@ -206,7 +208,7 @@ class Result:
             prior = self.prior_flags.to_numpy(dtype=np.uint8)
             codes = np.where(np.isin(prior, (3, 4)), prior, codes).astype(np.uint8)
         pos = {c: i for i, c in enumerate(self.columns)}
-        for col, rule, det in self._items():
+        for col, rule, det in self.items():
             j = pos[col]
             hit = det.grade if det.grade is not None else np.uint8(severity_flag(rule.severity))
             rule_codes = np.where(det.evaluated, np.uint8(Flag.GOOD), np.uint8(Flag.NOT_EVALUATED))
@@ -231,7 +233,7 @@ class Result:
         """
         parts = []
         times = self.data.index
-        for col, rule, det in self._items():
+        for col, rule, det in self.items():
             idx = np.flatnonzero(det.mask)
             if idx.size == 0:
                 continue
@@ -307,7 +309,7 @@ class Result:
         order = {c: i for i, c in enumerate(self.columns)}
         rows = [
             (order[col], int(i), rule.label, det, int(i))
-            for col, rule, det in self._items() for i in np.flatnonzero(det.mask)
+            for col, rule, det in self.items() for i in np.flatnonzero(det.mask)
         ]
         rows.sort(key=lambda r: (r[0], r[1]))
         return [(lab, det, i) for _, _, lab, det, i in rows]
@@ -328,7 +330,7 @@ class Result:
         added.
         """
         rows = []
-        for col, rule, det in self._items():
+        for col, rule, det in self.items():
             values = self.data[col]
             row = {
                 "column": col,

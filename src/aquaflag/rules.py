@@ -105,15 +105,19 @@ class Rule:
                 return False
         return True
 
-    def params_text(self, params: Mapping[str, Any] | None = None) -> str:
-        """``"threshold=3.0, window=96"``: the first parameter and every one not at its default."""
+    def changed_params(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The parameters set to something other than their default."""
         declared = registry.get(self.method).params
         given = self.params if params is None else params
-        shown = [
-            f"{k}={v}" for i, (k, v) in enumerate(given.items())
-            if i == 0 or k not in declared or v != declared[k].default
-        ]
-        return ", ".join(shown)
+        return {k: v for k, v in given.items() if k not in declared or v != declared[k].default}
+
+    def params_text(self, params: Mapping[str, Any] | None = None) -> str:
+        """``"threshold=3.0, window=96"``: the first parameter and every one not at its default."""
+        given = dict(self.params if params is None else params)
+        changed = self.changed_params(given)
+        first = next(iter(given.items()), None)
+        shown = ([first] if first is not None and first[0] not in changed else []) + list(changed.items())
+        return ", ".join(f"{k}={v}" for k, v in shown)
 
 
 def resolve_rules(rules: Sequence[Rule]) -> list[Rule]:

@@ -137,7 +137,7 @@ def test_progress_on_many_series_and_quiet(tmp_path, capsys):
 
 def test_run_on_a_partitioned_parquet_folder(tmp_path, capsys):
     from aquaflag.datasets import demo
-    from aquaflag.layout import write_long
+    from aquaflag.io import write_long
 
     folder = write_long(demo(), tmp_path / "ds", partition_by="station")
     code, out, err = run(["run", "-c", REPO / "src" / "aquaflag" / "templates" / "weekly_reservoir.toml", folder,

@@ -9,6 +9,7 @@ import click
 from .._version import __version__
 from ..errors import AquaflagError
 from .commands import demo, detect, init, methods, run
+from . import live
 from .review import review
 
 __all__ = ["cli", "main"]
@@ -22,6 +23,9 @@ def cli() -> None:
 
 for _command in (detect, run, init, methods, demo):
     cli.add_command(_command)
+cli.add_command(live.ingest)
+cli.add_command(live.watch)
+cli.add_command(live.alarms)
 cli.add_command(review)
 
 

@@ -128,17 +128,21 @@ def _finish(result, out: Path, *, plots: bool, quiet: bool, report: Path | None 
     say(summary_text(result))
     say(f"\nwrote {', '.join(p.name for p in written.paths.values())} to {out}/")
     if written.replaced:
-        say(f"replaced {len(written.replaced)} file(s) of an earlier run in {out}/")
+        say(f"replaced {_listed(written.replaced, out)} of an earlier run in {out}/")
     if written.removed:
-        shown = ", ".join(str(p.relative_to(out)) for p in written.removed[:5])
-        more = f" and {len(written.removed) - 5} more" if len(written.removed) > 5 else ""
-        say(f"removed {len(written.removed)} file(s) an earlier run wrote that this run did not: "
-            f"{shown}{more}")
+        say(f"removed {_listed(written.removed, out)} an earlier run wrote that this run did not")
     if report is not None:
         from ..report import write_report
 
         path = write_report(result, report, lang=lang, config_text=config_text)
         say(f"report: {path}")
+
+
+def _listed(paths: list[Path], out: Path, shown: int = 5) -> str:
+    """``"3 file(s) (flags.csv, cleaned.csv, plots/pH_A.png)"``: a count and the first names."""
+    names = ", ".join(str(p.relative_to(out)) for p in paths[:shown])
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return f"{len(paths)} file(s) ({names}{more})"
 
 
 @click.command()

@@ -27,6 +27,10 @@ def read_options(func: Callable) -> Callable:
                      show_default=True, help="Values like '<0.5': missing, at the limit, or half the limit."),
         click.option("--duplicates", type=click.Choice(["mean", "first", "last", "error"]), default="mean",
                      show_default=True, help="Rows sharing a timestamp: average them, keep one, or stop."),
+        click.option("--station-column", "station_column", default=None, metavar="NAME",
+                     help="Column naming the station (site) of each row, splitting a tidy table "
+                          "into one series per station (default: detected; 'none': no split)."),
+        click.option("--sheet", default="0", show_default=True, help="Excel sheet (name or number)."),
     ], func)
 
 
@@ -48,7 +52,12 @@ def read_data(file: Path, **read_args: Any):
     """The data of ``file`` through the one reader (:func:`aquaflag.io.read`)."""
     from ..io import read
 
-    return read(file, **read_args)
+    station = read_args.pop("station_column", None)
+    if isinstance(station, str) and station.strip().lower() == "none":
+        station = False
+    sheet = read_args.pop("sheet", "0")
+    sheet = int(sheet) if isinstance(sheet, str) and sheet.isdigit() else sheet
+    return read(file, station_column=station, sheet=sheet, **read_args)
 
 
 def read_prior(path: Path, data):

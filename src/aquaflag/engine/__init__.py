@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..config import Config
 from ..config import load as load_config
-from ..errors import InputError, ParameterError
+from ..errors import ParameterError
 from ..result import Result
 from ..rules import Rule, resolve_rules, rules_for
 from ..variables import series_of

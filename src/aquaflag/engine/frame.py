@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, did_you_mean
-from ..variables import is_date_name
+from ..io.cells import inexact_ints
+from ..io.dates import choose_date_column
+from ..io.report import ReadReport
 
 __all__ = ["prepare_frame", "align_prior", "align_human"]
 
@@ -41,7 +43,8 @@ def prepare_frame(data, columns: Sequence[str] | None = None
         if c in seen:
             raise InputError(f"column {c!r} appears more than once; give each column a unique name")
         seen.add(c)
-    frame = _with_time_index(frame)
+    notes: list[str] = []
+    frame = _with_time_index(frame, notes)
     skipped: dict[str, str] = {}
     if columns is not None:
         if isinstance(columns, str):
@@ -73,7 +76,6 @@ def prepare_frame(data, columns: Sequence[str] | None = None
                 "no numeric column to evaluate: "
                 + "; ".join(f"{k}: {v}" for k, v in skipped.items())
             )
-    notes: list[str] = []
     plain = all(frame[c].dtype == np.float64 for c in use)
     if plain and list(use) == list(frame.columns):
         # already what the engine needs: share the data (aquaflag never writes to it)
@@ -84,6 +86,10 @@ def prepare_frame(data, columns: Sequence[str] | None = None
             return out, skipped, notes
     columns_out = {}
     for c in use:
+        rounded = _rounded_integers(frame[c])
+        if rounded:
+            notes.append(f"{c}: {rounded} integer(s) beyond 2**53 rounded to the nearest float64 "
+                         "(e.g. 27021597764225089 -> 27021597764225088)")
         values = frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
         infinite = np.isinf(values)
         if infinite.any():
@@ -107,21 +113,42 @@ def _not_numeric(col: pd.Series) -> str:
     return f"is not numeric (dtype {col.dtype}; e.g. {sample})"
 
 
-def _with_time_index(frame: pd.DataFrame) -> pd.DataFrame:
-    """Use a date column as the index when the frame has none (e.g. plain ``pd.read_csv``)."""
+def _with_time_index(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Use the date column as the index when the frame has none (e.g. plain ``pd.read_csv``).
 
-
+    The date column is found and read by the reader's one date path
+    (:func:`aquaflag.io.dates.choose_date_column`); no row is removed or
+    reordered: a row whose date cannot be read gets no timestamp (NaT) and is
+    not judged (:class:`aquaflag.engine.series.TimeOrder`), with a note.
+    """
     if isinstance(frame.index, pd.DatetimeIndex):
         return frame
     for c in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[c].dtype):
             return frame.set_index(c)
-    for c in frame.columns:
-        if is_date_name(str(c)) and not pd.api.types.is_numeric_dtype(frame[c].dtype):
-            parsed = pd.to_datetime(frame[c], errors="coerce", format="mixed")
-            if parsed.notna().all():
-                return frame.drop(columns=[c]).set_index(pd.DatetimeIndex(parsed, name=c))
-    return frame
+    names = [str(c) for c in frame.columns]
+    raw = frame.set_axis(names, axis=1).reset_index(drop=True)
+    report = ReadReport(path="<data>", format="frame")
+    col, dates = choose_date_column(raw, "the data", None, report)
+    if col is None:
+        return frame
+    original = frame.columns[names.index(col)]
+    index = pd.DatetimeIndex(dates, name=col)
+    report.date_column = col
+    notes.extend(report.messages())
+    return frame.drop(columns=[original]).set_axis(index, axis=0)
+
+
+def _rounded_integers(column: pd.Series) -> int:
+    """How many integers of ``column`` float64 cannot hold exactly (beyond ±2**53)."""
+    if not pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return 0
+    ints = column.to_numpy(dtype=column.dtype.numpy_dtype if hasattr(column.dtype, "numpy_dtype")
+                           else column.dtype, na_value=0)
+    big = np.abs(ints.astype(np.float64)) > 2.0**53
+    if not big.any():
+        return 0
+    return int(inexact_ints(ints[big], ints.dtype.kind == "u").sum())
 
 
 def align_prior(prior: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

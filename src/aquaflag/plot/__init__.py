@@ -15,7 +15,7 @@ importing it does not import matplotlib either; the figure functions load it
 on first use (``aquaflag.plot_column`` does so too).
 
 Layout: ``figures`` (the two figures), ``_save`` (PNG files), ``_names`` (file
-names, no matplotlib), ``_scale`` (the y range, no matplotlib), ``_fonts``
+names, no matplotlib), ``_fonts``
 (a Hangul fallback font).
 """
 

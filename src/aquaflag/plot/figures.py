@@ -2,7 +2,7 @@
 
 The figures only *read* a Result: the series as a thin gray line, the flagged
 values as red points, the bounds a rule used as dashed lines. The y axis is
-scaled on the good values (:mod:`aquaflag.plot._scale`): a flagged value far
+scaled on the good values (:mod:`aquaflag.scale`): a flagged value far
 outside them (a logger sentinel such as 7999 or -9999) is drawn as a dark red
 triangle at the top or bottom edge, and a note in the corner gives the true
 value, so one sentinel no longer flattens the series.
@@ -39,7 +39,7 @@ from matplotlib.gridspec import SubplotSpec
 from ..errors import InputError, ParameterError, did_you_mean
 from ..flags import Flag
 from ._fonts import font_kw
-from ._scale import display_range, edges
+from ..scale import display_range, edges
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

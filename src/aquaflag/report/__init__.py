@@ -43,12 +43,12 @@ from __future__ import annotations
 
 from ._assets import FONT_STACK, STRINGS, cached_plotly_js, charts_js
 from ._escape import json_for_script
-from .charts import ChartData, chart_payload, display_range
+from .charts import ChartData, chart_payload
 from .page import config_toml, show_report, write_report
 from .tables import summary_html
 
 __all__ = ["write_report", "show_report", "summary_html", "chart_payload", "ChartData",
-           "display_range", "charts_js", "config_toml", "STRINGS", "FONT_STACK"]
+           "charts_js", "config_toml", "STRINGS", "FONT_STACK"]
 
 # older private names, kept for the benchmarks and tests that reach for them
 _json_for_script = json_for_script

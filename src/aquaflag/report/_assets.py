@@ -11,6 +11,8 @@ import json
 import re
 from importlib import resources
 
+from .._optional import require
+
 __all__ = ["STRINGS", "FONT_STACK", "LANGUAGES", "css", "charts_js", "script", "plotly_js",
            "cached_plotly_js"]
 
@@ -57,13 +59,7 @@ def script() -> str:
 
 def plotly_js() -> str:
     """plotly.js from the installed ``plotly`` package, safe to embed in a ``<script>`` element."""
-    try:
-        import plotly.offline  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the HTML report needs plotly, which is not installed: "
-            'pip install plotly tsdownsample'
-        ) from exc
+    require("plotly.offline", extra="report", feature="the HTML report")
     return cached_plotly_js()
 
 

@@ -9,7 +9,7 @@ same function on every zoom and hand the result to ``static/charts.js``
 (``AquaflagCharts.drawColumn``), which draws it. On 10⁶ points a re-fetch
 takes a few tens of milliseconds (``benchmarks/chart_refetch.py``).
 
-The y range of a chart is scaled on the good values (:func:`display_range`):
+The y range of a chart is scaled on the good values (:func:`aquaflag.scale.display_range`):
 a logger sentinel such as 7999 or -9999 would otherwise take the whole height
 and flatten the series. Flagged values outside the range are drawn as
 triangles at the chart's edge, with the true value on hover.
@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._optional import require
 from ..errors import InputError, ParameterError, did_you_mean
 from ..flags import Flag, severity_flag
+from ..scale import display_range, edges
 from ._assets import FONT_STACK, STRINGS
 from ._axis import Axis
 from ._escape import floats
@@ -35,76 +37,19 @@ from ._escape import floats
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Result
 
-__all__ = ["ChartData", "chart_payload", "display_range", "edges", "MAX_MARKERS", "FLAG_COLORS",
-           "NEAR_SPANS", "PAD"]
+__all__ = ["ChartData", "chart_payload", "MAX_MARKERS", "FLAG_COLORS"]
 
 #: Above this many points a chart's series is drawn as a line without markers.
 MAX_MARKERS = 2000
 #: Colours of the QARTOD flags in the charts (good, not evaluated, suspect, fail).
 FLAG_COLORS = {1: "#7f7f7f", 2: "#c7c7c7", 3: "#f28e2b", 4: "#d62728"}
-#: Flagged values and bounds within this many spans of the good values' range widen it;
-#: farther ones are drawn at the edge. The same rule as :mod:`aquaflag.plot` (a test says so).
-NEAR_SPANS = 1.0
-#: Margin on each side of the y range, as a fraction of it.
-PAD = 0.06
 
 
-# ------------------------------------------------------------------------ y scale
-def display_range(values: np.ndarray, flagged: np.ndarray,
-                  extra: np.ndarray | None = None) -> tuple[float, float] | None:
-    """(low, high) of a chart's y axis, scaled on the good values; None without finite values.
-
-    The range of the finite values no rule flagged, widened to the flagged
-    values and ``extra`` values (rule bounds) within :data:`NEAR_SPANS`
-    spans of it, plus a margin of :data:`PAD` on each side. When every value
-    is flagged, all of them count.
-
-    Examples
-    --------
-    >>> display_range(np.array([10.0, 12.0, 11.0, 7999.0]), np.array([False, False, False, True]))
-    (9.88, 12.12)
-    """
-    values = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(values)
-    good = values[finite & ~np.asarray(flagged, dtype=bool)]
-    if good.size == 0:
-        good = values[finite]
-    if good.size == 0:
-        return None
-    lo, hi = float(good.min()), float(good.max())
-    span = hi - lo
-    if span == 0:
-        span = abs(hi) * 0.1 or 1.0
-    near_lo, near_hi = lo - NEAR_SPANS * span, hi + NEAR_SPANS * span
-    others = values[finite & np.asarray(flagged, dtype=bool)]
-    if extra is not None:
-        ex = np.asarray(extra, dtype=np.float64).ravel()
-        others = np.concatenate([others, ex[np.isfinite(ex)]])
-    near = others[(others >= near_lo) & (others <= near_hi)]
-    if near.size:
-        lo, hi = min(lo, float(near.min())), max(hi, float(near.max()))
-    pad = PAD * ((hi - lo) or span)
-    return round(lo - pad, 12), round(hi + pad, 12)
-
-
-def edges(rng: tuple[float, float]) -> tuple[float, float]:
-    """Where off-scale values are drawn: inside the margin band at each end of ``rng``."""
-    lo, hi = rng
-    inset = (hi - lo) * PAD / (1 + 2 * PAD) * 0.5
-    return lo + inset, hi - inset
-
-
-# ------------------------------------------------------------------- downsampling
 def downsample(x: np.ndarray, y: np.ndarray, n_out: int) -> np.ndarray:
     """Indices into ``x``/``y`` kept by MinMaxLTTB (tsdownsample)."""
-    try:
-        from tsdownsample import MinMaxLTTBDownsampler
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "downsampling long series for the HTML report needs tsdownsample, which is not "
-            "installed: pip install tsdownsample, or pass a larger max_points"
-        ) from exc
-    idx = MinMaxLTTBDownsampler().downsample(np.ascontiguousarray(x), np.ascontiguousarray(y),
+    downsampler = require("tsdownsample", extra="report",
+                          feature="downsampling long series for the charts").MinMaxLTTBDownsampler
+    idx = downsampler().downsample(np.ascontiguousarray(x), np.ascontiguousarray(y),
                                              n_out=max(3, int(n_out)))
     return np.asarray(idx, dtype=np.int64)
 
@@ -377,7 +322,7 @@ def chart_payload(result: "Result", column: Any, *, start: Any = None, end: Any 
         gave, one code or one per point), ``lo``/``hi`` (bounds: a number, a
         list per point, or None), ``n``/``ev`` (outliers and evaluated values
         in the whole series); ``yr`` (the y range, scaled on the good values,
-        see :func:`display_range`), ``edge`` (where off-scale points are
+        see :func:`aquaflag.scale.display_range`), ``edge`` (where off-scale points are
         drawn), ``off`` (how many shown points are off the scale), ``window``
         (the requested window in x units, or None).
 

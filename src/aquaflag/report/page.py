@@ -71,9 +71,10 @@ def write_report(
         For an unknown ``lang`` or a ``max_points`` below 10.
     InputError
         When the file cannot be written.
-    ImportError
+    MissingDependency
         When plotly (or, for long series, tsdownsample) is not installed:
-        ``pip install plotly tsdownsample`` (dependencies of aquaflag).
+        ``pip install 'aquaflag[report]'`` (an :class:`ImportError` and an
+        :class:`~aquaflag.errors.AquaflagError`: the command line says it in one line).
 
     Notes
     -----

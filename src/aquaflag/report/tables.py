@@ -7,7 +7,7 @@ script with ``textContent``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +18,6 @@ from ._assets import FONT_STACK, STRINGS
 from ._escape import cap, esc, floats, fmt, num
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..detection import Detection
     from ..result import Result, RuleLike
     from ._axis import Axis
 
@@ -29,16 +28,6 @@ MAX_TABLE_ROWS = 20_000
 #: Rows of :func:`summary_html` before it says "and N more".
 MAX_SUMMARY_ROWS = 60
 
-_PROBE = "\x00"  # a parameter name no method declares (see set_params)
-
-
-def items(result: "Result") -> Iterator[tuple[Any, "RuleLike", "Detection"]]:
-    """(column, rule, detection) in column order, then rule order."""
-    for col in result.data.columns:
-        for rule in result.rules:
-            det = result.detections.get((col, rule.label))
-            if det is not None:
-                yield col, rule, det
 
 
 def set_params(rule: "RuleLike") -> list[str]:
@@ -46,18 +35,8 @@ def set_params(rule: "RuleLike") -> list[str]:
 
     Parameters left unset (None) and those at their default are left out, so
     a rule with its defaults shows nothing (the report says "defaults").
-    Uses only :meth:`Rule.params_text`, which shows its first parameter and
-    every one not at its default: a probe parameter goes first.
     """
-    base = rule.params_text({_PROBE: 0})
-    out = []
-    for key, value in rule.params.items():
-        if value is None:
-            continue
-        text = rule.params_text({_PROBE: 0, key: value})
-        if text != base and text.startswith(base + ", "):
-            out.append(text[len(base) + 2:])
-    return out
+    return [f"{k}={v}" for k, v in rule.changed_params().items()]
 
 
 def _flagged_cells(result: "Result") -> int:
@@ -98,7 +77,7 @@ def summary_html(result: "Result", *, lang: str = "en") -> str:
     True
     """
     t = _check_lang(lang)
-    rows = list(items(result))
+    rows = list(result.items())
     head = (f"<b>aquaflag.Result</b>: {len(result.data.columns):,} {esc(t['columns'].lower())} × "
             f"{len(result.data):,} {esc(t['rows'].lower())}; {esc(t['rules'].lower())}: "
             f"{esc(', '.join(str(r.label) for r in result.rules))}; "
@@ -192,7 +171,7 @@ def per_rule_table(result: "Result", t: dict[str, str]) -> str:
     """One row per column and rule: evaluated, outliers, bounds, note."""
     heads = ("column", "rule", "evaluated", "outliers", "lower", "upper", "note")
     rows = []
-    for col, rule, det in items(result):
+    for col, rule, det in result.items():
         rows.append(
             f"<tr><td>{esc(col)}</td><td>{esc(rule.label)}</td>"
             f'<td class="num">{num(det.n_evaluated)}</td><td class="num">{num(det.n_outliers)}</td>'
@@ -222,7 +201,7 @@ def flagged_payload(result: "Result", axis: "Axis", values: np.ndarray,
     """Rows of the flagged-values table (column, time, value, rule, flag, score, bounds, row)."""
     parts = []
     pos_of = {c: j for j, c in enumerate(result.data.columns)}
-    for col, rule, det in items(result):
+    for col, rule, det in result.items():
         idx = np.flatnonzero(det.mask)
         if idx.size == 0:
             continue

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .._optional import require as _require
 from ..errors import InputError
 
 __all__ = ["require", "resolve_url", "make_engines", "upgrade", "HEAD"]
@@ -32,14 +33,7 @@ _PG_LOCK = 0x617175_61666C  # "aqu" "afl"
 
 def require(module: str, extra: str):
     """Import ``module`` or fail with the one-line install hint for ``extra``."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(
-            f"this needs {module.split('.')[0]}: pip install 'aquaflag[{extra}]'"
-        ) from exc
+    return _require(module, extra=extra, feature="the QC store")
 
 
 def resolve_url(target: Any) -> str:

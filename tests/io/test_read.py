@@ -13,7 +13,7 @@ import pytest
 from aquaflag.errors import AquaflagError, InputError, ParameterError
 from aquaflag.io import ReadReport, read, read_report, write
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 DAECHEONG = SHARED / "daecheong" / "Data.csv"
 LRO_MAIN = SHARED / "lro" / "MainStreet2019.csv"
 
@@ -87,11 +87,15 @@ def test_lro_null_and_logger_codes():
     assert len(frame) == report.n_rows == len(raw)
     for col in ("temp", "do_cor", "stage_cor"):
         assert report.missing_codes.get(col, 0) == int((pd.to_numeric(raw[col], errors="coerce") == -9999).sum())
-    for col in ("temp_qual", "do_qual"):
-        assert report.missing_tokens[col] == int((raw[col] == "NULL").sum())
-        assert report.missing_token_examples[col] == ["NULL"]
+    # (was: the *_qual code columns read as data, with their NULLs counted; issue 10 #4)
+    for col in frame.columns:
+        assert report.missing_tokens.get(col, 0) == int((raw[col] == "NULL").sum())
+    assert report.missing_token_examples["turb_cor"] == ["NULL"]
     assert frame["temp"].min() > -100  # no -9999 left
-    assert report.skipped == {}
+    quals = [c for c in raw.columns if c.endswith("_qual")]
+    assert len(quals) == 6
+    assert report.skipped == {c: "qualifier/flag codes (named as such), not measurements" for c in quals}
+    assert not set(quals) & set(frame.columns)
 
 
 # --------------------------------------------------------------------------- encodings
@@ -301,9 +305,10 @@ def test_date_column_found_by_content(tmp_path):
     frame = read(path)
     assert report_of(frame).date_column == "when"
     assert frame.index[0] == pd.Timestamp("2020-01-01")
-    assert report_of(frame).skipped == {
-        "site": "text column (10 of 10 values are not numbers, e.g. 'A')"
-    }
+    # (was: site skipped as a text column; it is now the station column, one station)
+    assert report_of(frame).station_column == "site" and report_of(frame).stations == ["A"]
+    assert report_of(frame).skipped == {}
+    assert list(frame.columns) == ["x"]
 
 
 def test_date_like_name_with_numbers_is_not_the_date(tmp_path):
@@ -504,15 +509,21 @@ def test_text_column_skipped_and_reported(tmp_path):
     text = "date,station,수온\n2020-01-01,문의,4.0\n2020-01-02,문의,4.2\n2020-01-03,추동,-\n"
     frame = read(put(tmp_path, "s.csv", text))
     report = report_of(frame)
-    assert list(frame.columns) == ["수온"]
-    assert report.columns == ["수온"]
-    assert report.skipped == {"station": "text column (3 of 3 values are not numbers, e.g. '문의', '추동')"}
+    # (was: station skipped as text, one series "수온" mixing both stations; issue 10 #1)
+    assert list(frame.columns) == ["수온(문의)", "수온(추동)"]
+    assert report.columns == ["수온(문의)", "수온(추동)"]
+    assert report.skipped == {}
     assert report.messages() == [
-        "station: skipped, text column (3 of 3 values are not numbers, e.g. '문의', '추동')",
-        "수온: 1 missing-value marker (e.g. '-') read as missing",
+        "one series per station and variable: 2 stations in 'station' (문의, 추동)",
+        "수온(추동): 1 missing-value marker (e.g. '-') read as missing",
+        "수온(추동): no values (every cell is missing)",
     ]
+    text = "date,note,수온\n2020-01-01,맑음,4.0\n2020-01-02,흐림,4.2\n2020-01-03,비,-\n"
+    frame = read(put(tmp_path, "s.csv", text))
+    report = report_of(frame)
+    assert report.skipped == {"note": "text column (3 of 3 values are not numbers, e.g. '맑음', '흐림', '비')"}
     zeros = {"missing_tokens": 0, "missing_codes": 0, "censored": 0, "unparsed": 0}
-    assert report.counts("station") == zeros  # skipped: no counts
+    assert report.counts("note") == zeros  # skipped: no counts
     assert report_of(frame.assign(double=frame["수온"] * 2)).counts("double") == zeros
 
 
@@ -710,7 +721,8 @@ def test_excel_with_text_cells_and_sheets(tmp_path):
     assert frame.index.equals(dt("2020-01-01", "2020-01-02", "2020-01-03", name="날짜"))
     np.testing.assert_array_equal(frame["Chl-a"].to_numpy(), [1.5, np.nan, 0.25])
     assert report.counts("Chl-a") == {"missing_tokens": 1, "missing_codes": 0, "censored": 1, "unparsed": 0}
-    assert report.skipped == {"지점": "text column (3 of 3 values are not numbers, e.g. '문의')"}
+    # (was: 지점 skipped as a text column; it is the station column now, one station)
+    assert report.skipped == {} and report.station_column == "지점"
     assert read(path, sheet=1, censored="half").equals(frame)
     with pytest.raises(InputError) as info:
         read(path, sheet="Sheet9")
@@ -718,9 +730,9 @@ def test_excel_with_text_cells_and_sheets(tmp_path):
     with pytest.raises(InputError, match="no sheet number 5; it has 2"):
         read(path, sheet=5)
     # The first sheet holds no usable column: only one text column.
-    first = read(path)
-    assert first.shape == (1, 0)
-    assert report_of(first).skipped == {"note": "text column (1 of 1 values are not numbers, e.g. 'cover')"}
+    # (was: an empty (1, 0) frame; issue 12: an error naming the file and what it found)
+    with pytest.raises(InputError, match=r"book\.xlsx: no column of numbers to check \(note: text column"):
+        read(path)
 
 
 def test_excel_header_only(tmp_path):
@@ -793,8 +805,10 @@ def test_large_file_is_vectorised(tmp_path):
     result = read(path)
     elapsed = time.perf_counter() - start
     report = report_of(result)
-    assert result.shape == (n, 1)
+    # (was: shape (n, 1), the two stations mixed in one series; issue 10 #1)
+    assert result.shape == (n, 2)
     n_nd = len(range(0, n, 97)) - len(range(0, n, 97 * 101))
-    assert report.missing_tokens == {"do": n_nd}
-    assert report.censored == {"do": len(range(0, n, 101))}
+    assert sum(report.missing_tokens.values()) == n_nd
+    assert sum(report.censored.values()) == len(range(0, n, 101))
+    assert set(report.censored) == {"do(문의)", "do(추동)"}
     assert elapsed < 10, f"reading {n} rows took {elapsed:.1f} s"

@@ -572,21 +572,6 @@ def test_sentinels_do_not_flatten_the_figure(res_sentinel):
     _draw_strict(grid)
 
 
-def test_plot_and_report_scale_alike(res_sentinel):
-    """The PNG and the HTML report compute the same y range (two copies of one rule)."""
-    from aquaflag.plot._scale import display_range as plot_range
-    from aquaflag.report.charts import display_range as report_range
-
-    rng = np.random.default_rng(0)
-    cases = [(rng.normal(size=50), rng.random(50) < 0.1, None),
-             (np.r_[np.ones(10), 9999.0], np.r_[np.zeros(10, bool), True], np.array([0.5, 2.0, np.inf])),
-             (np.array([np.nan, np.inf]), np.zeros(2, bool), None),
-             (np.array([3.0, 3.0, 3.0]), np.zeros(3, bool), None),
-             (np.array([1.0, 2.0]), np.ones(2, bool), None)]
-    for values, flagged, extra in cases:
-        assert plot_range(values, flagged, extra) == report_range(values, flagged, extra)
-
-
 def test_rule_keyword_and_deprecated_method(res_all):
     column = "DO(Hoe-Nam)"
     assert plot_column(res_all, column, rule="iqr").axes[0].get_title() == f"{column} — iqr"

@@ -5,13 +5,15 @@ normal level takes the whole height of an autoscaled chart and squashes every
 real value to a flat line. The range is therefore taken from the *good*
 values (finite and not flagged), widened to the flagged values and rule bounds
 that lie near them; flagged values farther out are drawn at the chart's edge
-with a marker of their own. :mod:`aquaflag.report.charts` computes the same
-range (a test holds the two equal).
+with a marker of their own. The PNG figures (:mod:`aquaflag.plot`) and the
+HTML report (:mod:`aquaflag.report`) both use it.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+__all__ = ["display_range", "edges", "NEAR_SPANS", "PAD"]
 
 #: Flagged values and bounds within this many spans of the good values' range
 #: widen the range; farther ones are drawn at the edge.

@@ -27,7 +27,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DATA_RE = re.compile(r'<script type="application/json" id="aquaflag-data">(.*?)</script>', re.DOTALL)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SENTINEL = 7999.0
 
 
@@ -250,7 +250,8 @@ def test_charts_js_is_self_contained_and_escapes():
 
 
 # ------------------------------------------------------------------- layers
-ALLOWED_BELOW = {"result", "detection", "flags", "errors", "variables", "config", "_version"}
+ALLOWED_BELOW = {"result", "detection", "flags", "errors", "variables", "config", "_version", "scale",
+                 "_optional"}
 
 
 def _aquaflag_imports(path: Path, package: str) -> set[str]:

@@ -1,0 +1,29 @@
+"""The package's layers hold (docs/architecture.md): no import goes up, no import circles."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+
+def test_import_contract_holds():
+    pytest.importorskip("importlinter")
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint) if lint.exists() else "lint-imports", "--no-cache"],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+
+
+def test_no_import_cycles_function_level_imports_included():
+    tool = REPO.parent / "shared" / "tools" / "import_cycles.py"
+    if not tool.exists():
+        pytest.skip(f"the workplace's import-cycle tool is not at {tool}")
+    done = subprocess.run([sys.executable, str(tool), str(REPO / "src" / "aquaflag")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "0 import cycle(s)" in done.stdout, done.stdout
