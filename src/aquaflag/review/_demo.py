@@ -39,6 +39,11 @@ def demo_store(out_dir: str | os.PathLike, *, seed: int = 2016, korean: bool = F
     Path
         The store file.
 
+    Raises
+    ------
+    MissingDependency
+        Without SQLAlchemy, with the line ``pip install 'aquaflag[review]'``.
+
     Examples
     --------
     >>> import tempfile
@@ -48,6 +53,9 @@ def demo_store(out_dir: str | os.PathLike, *, seed: int = 2016, korean: bool = F
     ...     len(store.series()), len(store.runs())
     (12, 1)
     """
+    from .._optional import require
+
+    require("sqlalchemy", extra="review", feature="the demo's QC store")
     from ..config import parse, starter
     from ..datasets import demo
     from ..store import open_store
