@@ -138,6 +138,7 @@ class SeriesState:
     levels: np.ndarray
     charts: ChartData
     checked_at: float = field(default_factory=time.monotonic)
+    _whole: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -218,6 +219,9 @@ class SeriesState:
         (those decisions), ``u`` (positions of unreviewed flagged points),
         ``periods`` (approval periods, x in chart units).
         """
+        whole = start is None and end is None
+        if whole and points in self._whole:  # the overview, asked for on every "whole series"
+            return self._whole[points]
         payload = self.charts.column(self.name, start=start, end=end, max_points=points)
         rows = self._rows_of_x(payload["x"])
         d = np.flatnonzero(rows >= 0)
@@ -234,6 +238,8 @@ class SeriesState:
             "u": np.flatnonzero(unrev).tolist(),
             "periods": self.periods,
         }
+        if whole:
+            self._whole = {points: payload}  # one width at a time; a state is never changed, only replaced
         return payload
 
     def _rows_of_x(self, xs: Sequence) -> np.ndarray:
