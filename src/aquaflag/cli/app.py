@@ -10,6 +10,7 @@ from .._version import __version__
 from ..errors import AquaflagError
 from .commands import demo, detect, init, methods, run
 from . import live
+from .review import review
 
 __all__ = ["cli", "main"]
 
@@ -25,6 +26,7 @@ for _command in (detect, run, init, methods, demo):
 cli.add_command(live.ingest)
 cli.add_command(live.watch)
 cli.add_command(live.alarms)
+cli.add_command(review)
 
 
 def main(argv: list[str] | None = None) -> int:
