@@ -183,14 +183,19 @@ def methods(name):
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots/*.png.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def demo(out, seed, korean, lang, plots, quiet):
-    """Generate the demo data (3 Daecheong stations x 4 variables, weekly 2016-2023), run all four seed methods."""
+    """Generate the demo data (3 Daecheong stations x 4 variables, weekly 2016-2023), run all four seed methods.
+
+    Writes the tables, figures, the interactive report and a QC store to review
+    in the browser; parts whose optional packages are missing are skipped with
+    the one line saying what to install.
+    """
+    from .._optional import MissingDependency
     from ..config import parse, starter
     from ..datasets import demo as make_demo
     from ..datasets import demo_truth
     from ..engine import detect as run_detect
     from ..engine import run as run_config
     from ..io import write
-    from ..report import write_report
 
     out.mkdir(parents=True, exist_ok=True)
     data = make_demo(seed, korean=korean)
@@ -199,7 +204,20 @@ def demo(out, seed, korean, lang, plots, quiet):
     truth.to_csv(out / "demo_truth.csv", index=False, encoding="utf-8-sig")
     result = run_detect(data, method="seed")
     _finish(result, out, plots=plots, quiet=True, protect=(out / "demo_data.csv", out / "demo_truth.csv"))
-    report = write_report(result, out / "report.html", lang=lang)
+    extras: list[str] = []
+    try:
+        from ..report import write_report
+
+        extras.append(f"report: {write_report(result, out / 'report.html', lang=lang)}  "
+                      "(open it in a browser)")
+    except MissingDependency as exc:
+        extras.append(f"report: skipped; {exc}")
+    try:
+        from ..review import demo_hint, demo_store
+
+        extras.append(demo_hint(demo_store(out, seed=seed, korean=korean), out / "demo_data.csv"))
+    except MissingDependency as exc:
+        extras.append(f"review: skipped; {exc}")
     if quiet:
         return
     click.echo(summary_text(result))
@@ -212,4 +230,5 @@ def demo(out, seed, korean, lang, plots, quiet):
     click.echo(f"demo data: {out / 'demo_data.csv'}  (injected anomalies: {out / 'demo_truth.csv'})")
     click.echo(f"tables: {out / 'summary.csv'}, {out / 'outliers.csv'}, {out / 'flags.csv'}"
                + (f"; figures: {out / 'plots'}/" if plots else ""))
-    click.echo(f"report: {report}  (open it in a browser)")
+    for line in extras:
+        click.echo(line)
