@@ -825,11 +825,8 @@ def _wide_labels(raw, lower, name, index):
     if qual:
         for c in qual:
             v = raw[c]
-            text = v.astype(str).str.strip().str.upper() if v.dtype == object else None
-            if text is not None:
-                out[str(c)[:-5]] = ~text.isin(["", "NULL", "NAN", "NA"]).to_numpy()
-            else:
-                out[str(c)[:-5]] = v.notna().to_numpy()
+            text = v.astype(object).where(v.notna(), "").astype(str).str.strip().str.upper()
+            out[str(c)[:-5]] = ~text.isin(["", "NULL", "NAN", "NA", "NONE", "<NA>"]).to_numpy()
     else:
         for c in rest:
             out[str(c)] = np.array([_bool_cell(v, name, str(c), i) for i, v in enumerate(raw[c].tolist())],

@@ -9,6 +9,8 @@ import click
 from .._version import __version__
 from ..errors import AquaflagError
 from .commands import demo, detect, init, methods, run
+from .evaluate import evaluate
+from .tune import tune
 
 __all__ = ["cli", "main"]
 
@@ -19,7 +21,7 @@ def cli() -> None:
     """Find, flag and clean outliers in water-quality monitoring time series."""
 
 
-for _command in (detect, run, init, methods, demo):
+for _command in (detect, run, init, methods, demo, tune, evaluate):
     cli.add_command(_command)
 
 

@@ -100,6 +100,7 @@ def _step_of(times, n, method, windows) -> int | None:
     "offset_stretch",
     params={"threshold": _POSITIVE,
             "sharpness": Interval(float, 0, 1, closed="right"),
+            "persistence": Interval(float, 0, 1, closed="both"),
             "tolerance": Interval(float, 0, 1, closed="neither"),
             "ends": Options(("none", "first", "all")),
             "cycle": WindowSpan(min_count=2),
@@ -110,12 +111,13 @@ def _step_of(times, n, method, windows) -> int | None:
     family="stretch",
     formula=("J_k = med(x[k+g : k+g+W]) - med(x[k-g-W : k-g]) (W: one cycle, g: step); "
              "D_k = med(x[k : k+g]) - med(x[k-g : k]); a sharp change at k: |J_k| > threshold * "
-             "1.4826 MAD(J) and D_k / J_k >= sharpness; flag x_a .. x_{b-1} between opposite sharp "
+             "1.4826 MAD(J), |D_k| > threshold * 1.4826 MAD(D), D_k / J_k >= sharpness, the level "
+             "lasting a second cycle (persistence); flag x_a .. x_{b-1} between opposite sharp "
              "changes (|J_a + J_b| <= tolerance * max |J|), and, by ends/visits, the stretch "
              "before an unpaired change while the level stays displaced by > |J_b|/2"),
 )
 def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
-                   tolerance: float = 0.5, ends: str = "first", cycle: int | str = "1D",
+                   persistence: float = 0.5, tolerance: float = 0.5, ends: str = "first", cycle: int | str = "1D",
                    step: int | str = "30min", min_duration: int | str = "6h",
                    max_duration: int | str = "60D", visits: tuple[str, ...] | None = None,
                    times=None) -> Detection:
@@ -134,7 +136,16 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     sharpness : float, default 0.5
         ... and when at least this fraction of it happens within ``step``
         (:math:`D_k / J_k`): a sensor serviced at a field visit changes its
-        level in minutes, a storm or a season in hours to days.
+        level in minutes, a season in days. :math:`|D_k|` must also exceed
+        ``threshold`` robust standard deviations of all short-term changes
+        :math:`D` (noise is not a change).
+    persistence : float, default 0.5
+        ... and when the new level lasts: the change measured between the
+        second cycle after and the first cycle before k (and between the
+        first after and the second before) is at least this fraction of
+        :math:`J_k`, same sign (a storm rises sharply too, but its level does
+        not last a day). 0 switches the check off. Changes within two cycles
+        of the record's ends cannot be confirmed and are not used.
     tolerance : float, default 0.5
         Two sharp changes :math:`J_a, J_b` bound one displaced stretch when
         they are opposite: :math:`|J_a + J_b| \\le` tolerance ·
@@ -249,7 +260,8 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     """
     x_all = np.asarray(values, dtype=np.float64).ravel()
     n = x_all.size
-    params = {"threshold": threshold, "sharpness": sharpness, "tolerance": tolerance, "ends": ends,
+    params = {"threshold": threshold, "sharpness": sharpness, "persistence": persistence,
+              "tolerance": tolerance, "ends": ends,
               "cycle": cycle, "step": step, "min_duration": min_duration,
               "max_duration": max_duration, "visits": visits}
     windows = {"cycle": cycle, "step": step, "min_duration": min_duration, "max_duration": max_duration}
@@ -281,7 +293,21 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     D = fh - bh
     finite = np.isfinite(J)
     _, sigma, _ = robust_scale(J[finite]) if finite.any() else (0.0, 0.0, "")
-    sigma = max(sigma, resolution(x) / 2)
+    q = resolution(x)
+    sigma = max(sigma, q / 2)
+    dfin = np.isfinite(D)
+    sigma_d = max(robust_scale(D[dfin])[1] if dfin.any() else 0.0, q / 2)
+    # the new level lasts: second cycle after vs first before, first after vs second before
+    later = np.full(m, np.nan)
+    earlier = np.full(m, np.nan)
+    if m > 2 * (W + g):
+        later[g:m - g - W] = fwd[2 * g + W:] - back[:m - 2 * g - W]
+        earlier[g + W:m - g] = fwd[2 * g + W:] - back[:m - 2 * g - W]
+    with np.errstate(invalid="ignore"):
+        lasts = (np.sign(later) == np.sign(J)) & (np.sign(earlier) == np.sign(J)) & (
+            np.abs(later) >= persistence * np.abs(J)) & (np.abs(earlier) >= persistence * np.abs(J))
+    if persistence == 0:
+        lasts = np.ones(m, dtype=bool)
     stats: dict[str, float] = {"scale": float(sigma)}
     if not sigma > 0:
         return Detection.not_evaluated(x_all, method="offset_stretch", params=params, stats=stats,
@@ -289,15 +315,16 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     tau = threshold * sigma
     stats["threshold"] = float(tau)
     with np.errstate(invalid="ignore", divide="ignore"):
-        big = finite & (np.abs(J) > tau)
+        big = finite & (np.abs(J) > tau) & (np.abs(D) > threshold * sigma_d)
     if visits is not None:
         changes = _at_visits(visits, t_all[idx], D, J, big, W)
         stretches = _one_sided(changes, set(), J, x, W, g, min_len, max_len, "all")
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
-            sharp = finite & (D / J >= sharpness)
+            sharp = finite & (D / J >= sharpness) & lasts
             # a weaker change may close (or open) a stretch whose other end is a full change
-            weak = sharp & (np.abs(J) > (1 - tolerance) * tau)
+            weak = sharp & (np.abs(J) > (1 - tolerance) * tau) & (
+                np.abs(D) > (1 - tolerance) * threshold * sigma_d)
         changes = _pick(np.flatnonzero(sharp & big), J, D, W)
         partners = _pick(np.flatnonzero(weak & ~big), J, D, W)
         pairs, paired = _pair(changes, partners, J, m, max_len, tolerance)
@@ -416,18 +443,29 @@ def _centred_median(x, W):
 
 
 def _backward_extent(level, x, a0, b, Jb, W, g) -> int:
-    """Start of a one-sided stretch ending at b: where a backward CUSUM of the displacement ends."""
+    r"""Start of a one-sided stretch ending at b: a backward CUSUM of the displacement.
+
+    With :math:`e_i` the displacement of the level before b from the level
+    after it (in the direction of the error) and :math:`k = |J_b|/2`, the
+    backward cumulative sum :math:`C_i = \sum_{j=i}^{b-1} (e_j - k)` is
+    largest where the displacement last exceeded k; the stretch starts at the
+    beginning of the run of :math:`C > 0` around that maximum. A constant
+    offset keeps C growing back to ``a0``; a linear drift from 0 to
+    :math:`|J_b|` makes C return to 0 exactly where the drift began.
+    """
     after = x[b + g:b + g + W]
     after = after[np.isfinite(after)]
-    if after.size == 0:
+    if after.size == 0 or b <= a0:
         return b
     ref = float(np.median(after))
     s = -math.copysign(1.0, Jb)
-    e = s * (level[a0:b] - ref)
-    # backward CUSUM with allowance |J|/2, in data units
-    S = cusum(e[::-1], abs(Jb) / 2.0)[0][::-1]
-    zero = np.flatnonzero(S <= 0)
-    return a0 + (int(zero[-1]) + 1 if zero.size else 0)
+    e = s * (level[a0:b] - ref) - abs(Jb) / 2.0
+    C = np.cumsum(e[::-1])[::-1]  # C[i] = sum of e[i:]
+    top = int(np.argmax(C))
+    if not C[top] > 0:
+        return b
+    below = np.flatnonzero(C[:top] <= 0)
+    return a0 + (int(below[-1]) + 1 if below.size else 0)
 
 
 def _detection(x_all, idx, flagged, score_v, method, params, stats, note=""):
