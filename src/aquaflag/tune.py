@@ -437,6 +437,7 @@ def tune(datasets, config, *, folds: int = 4, objective: str = "both", rounds: i
         raise ParameterError(f"rounds of tune must be a whole number >= 1; got {rounds!r}")
     say = progress or (lambda msg: None)
     began = time.perf_counter()
+    cpu = time.process_time()
     if isinstance(config, (str, bytes)) or hasattr(config, "__fspath__"):
         config = load_config(config)
     if isinstance(config, Config):
@@ -450,6 +451,13 @@ def tune(datasets, config, *, folds: int = 4, objective: str = "both", rounds: i
     series = _prepare(list(datasets), mapping, folds, columns)
     rules = _split_per_variable(rules, series)
     search = _Search(rules, series, folds, objective, workers)
+    try:
+        return _tune(search, rules, series, folds, rounds, objective, mapping, say, began, cpu)
+    finally:
+        search.close()
+
+
+def _tune(search, rules, series, folds, rounds, objective, mapping, say, began, cpu) -> TuneResult:
     total = search.total_counts()
     info = {"objective": objective, "rounds": rounds, "series": len(series),
             "labelled": int(total[_TP] + total[_FN]), "events": int(total[_EV]),
@@ -476,7 +484,7 @@ def tune(datasets, config, *, folds: int = 4, objective: str = "both", rounds: i
                 "event_f1_sd": float(fold_tab["event_f1"].std(ddof=1))}
     tuned = [replace(r, params=dict(params)) for r, (params, _) in zip(rules, final)]
     info.update(evaluations=search.evaluations, masks=search.computed,
-                seconds=time.perf_counter() - began)
+                seconds=time.perf_counter() - began, cpu_seconds=time.process_time() - cpu)
     return TuneResult(rules=resolve_rules(tuned), enabled=[on for _, on in final], start=rules,
                       folds=fold_tab, expected=expected,
                       in_sample={"point_f1": p_in, "event_f1": e_in}, mapping=mapping, info=info)
@@ -508,6 +516,7 @@ class _Search:
         self.k = folds
         self.objective = objective
         self.selects = [[i for i, s in enumerate(series) if r.selects(s.info)] for r in rules]
+        self._sets = [set(x) for x in self.selects]
         self.spaces = [search_space(r.method, r.params) for r in rules]
         self.masks: dict[tuple, dict[int, np.ndarray]] = {}
         self.evaluations = 0
@@ -543,6 +552,30 @@ class _Search:
         self.masks[key] = done
         return done
 
+    def prefetch(self, ri: int, candidates: list[dict]) -> None:
+        """Compute the masks of several parameter sets of one rule in parallel threads."""
+        todo = [c for c in candidates if (ri, _freeze(c)) not in self.masks]
+        if self.workers <= 1 or len(todo) < 2:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self.workers)
+        rule = self.rules[ri]
+
+        def one(params):
+            r = replace(rule, params=params)
+            out = {}
+            for si in self.selects[ri]:
+                s = self.series[si]
+                out[si] = apply(r, s.values, s.times, series=s.info,
+                                siblings=s.siblings if "siblings" in r.context else None).mask
+            return _freeze(params), out
+
+        for key, masks in self._pool.map(one, todo):
+            self.masks[(ri, key)] = masks
+            self.computed += len(masks)
+
     # counts ----------------------------------------------------------------
     def series_counts(self, si: int, combined: np.ndarray) -> np.ndarray:
         s = self.series[si]
@@ -551,15 +584,11 @@ class _Search:
     def combined(self, state, si: int, skip: int | None = None) -> np.ndarray:
         out = self.empty[si].copy()
         for ri, (params, on) in enumerate(state):
-            if not on or ri == skip or si not in self._sel_set(ri):
+            if not on or ri == skip or si not in self._sets[ri]:
                 continue
             out |= self.mask(ri, params)[si]
         return out
 
-    def _sel_set(self, ri):
-        if not hasattr(self, "_sets"):
-            self._sets = [set(x) for x in self.selects]
-        return self._sets[ri]
 
     def total_counts(self) -> np.ndarray:
         c = sum(self.series_counts(i, self.empty[i]) for i in range(len(self.series)))
@@ -623,6 +652,7 @@ class _Search:
                 params, on = state[ri]
                 params = dict(params)
                 for pname, values in self.spaces[ri].items():
+                    self.prefetch(ri, [{**params, pname: v} for v in values if v != params.get(pname)])
                     for v in values:
                         if v == params.get(pname):
                             continue
@@ -648,9 +678,11 @@ class _Search:
                 break
         return state
 
-    def __del__(self):
+    def close(self) -> None:
+        """Stop the worker threads."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False)
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 def _freeze(params: Mapping[str, Any]) -> tuple:

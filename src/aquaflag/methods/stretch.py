@@ -317,7 +317,8 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     with np.errstate(invalid="ignore", divide="ignore"):
         big = finite & (np.abs(J) > tau) & (np.abs(D) > threshold * sigma_d)
     if visits is not None:
-        changes = _at_visits(visits, t_all[idx], D, J, big, W)
+        with np.errstate(invalid="ignore"):
+            changes = _at_visits(visits, t_all[idx], D, J, finite & (np.abs(J) > tau), W)
         stretches = _one_sided(changes, set(), J, x, W, g, min_len, max_len, "all")
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
