@@ -207,9 +207,16 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     and :math:`D_k/J_k \\ge` sharpness; of neighbouring candidates (within a
     cycle, same sign) the one with the largest :math:`|D_k|` is kept.
 
-    *Pairs.* Sharp changes are paired like brackets (each with the most
+    *Pairs.* Sharp changes are paired like brackets: each with the most
     recent open change of opposite sign within ``max_duration`` that
-    satisfies the tolerance); a pair (a, b) flags :math:`x_a .. x_{b-1}`.
+    satisfies the tolerance, at least one of the two being a full (not weak)
+    change; a pair (a, b) flags :math:`x_a .. x_{b-1}` when it lasts at
+    least ``min_duration``. Alternating changes (down, up, down) can be
+    paired two ways, so the pairing is done visiting the changes forward and
+    backward in time, and the pass leaving fewer full changes unexplained
+    (an unpaired change is explained when its stretch can run off an end of
+    the record within ``max_duration``) is kept, the forward one on a tie
+    (as ``level_shift`` does with single-step jumps).
 
     *One-sided stretches* (``ends``, ``visits``): a change b with no partner
     is taken to end a stretch whose error was :math:`e = -J_b` just before
