@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import aquaflag
-from aquaflag import Rule, registry
+from aquaflag import registry
 from aquaflag.config import parse
 from aquaflag.errors import InputError, ParameterError
 from aquaflag.metrics import evaluation_table

@@ -62,7 +62,7 @@ from ._version import __version__
 from .config import Config, _toml_key, _toml_value, rules_to_toml
 from .config import load as load_config
 from .engine import prepare_frame
-from .engine.series import TimeOrder, apply, needs_siblings, sibling_values
+from .engine.series import TimeOrder, apply, sibling_values
 from .errors import InputError, ParameterError
 from .rules import Rule, resolve_rules
 from .variables import series_of
@@ -160,7 +160,8 @@ def _candidates(c, value) -> list[Any]:
             return []
         if w.count is not None:
             return [value] + [max(int(round(w.count * f)), c.min_count) for f in WINDOW_FACTORS]
-        return [value] + [_span_text(int(w.span_ns * f)) for f in WINDOW_FACTORS]
+        span = int(w.span_ns or 0)
+        return [value] + [_span_text(int(span * f)) for f in WINDOW_FACTORS]
     return []
 
 

@@ -227,4 +227,4 @@ def points_of(window, step_ns: int | None, *, method: str, param: str, minimum: 
         return max(int(w.count), minimum)
     if step_ns is None:
         raise need_times(method, param, str(window))
-    return max(int(round(w.span_ns / step_ns)), minimum)
+    return max(int(round((w.span_ns or 0) / step_ns)), minimum)

@@ -324,6 +324,7 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     with np.errstate(invalid="ignore", divide="ignore"):
         big = finite & (np.abs(J) > tau) & (np.abs(D) > threshold * sigma_d)
     if visits is not None:
+        assert t_all is not None  # visits without times were refused above
         with np.errstate(invalid="ignore"):
             changes = _at_visits(visits, t_all[idx], D, J, finite & (np.abs(J) > tau), W)
         stretches = _one_sided(changes, set(), J, x, W, g, min_len, max_len, "all")
@@ -769,12 +770,14 @@ def sonde_failure(values, *, min_variables: int = 2, stuck: int | str = "3h", gr
     note = "" if others else ("no sonde context (the engine does not pass the station's other "
                               "variables yet): judged on this series alone")
     need = min(min_variables, 1 + len(others))
-    count = own.astype(np.int64) + sum(_failing(a, S, gross).astype(np.int64) for a in others.values())
+    count = own.astype(np.int64)
+    for other in others.values():
+        count = count + _failing(other, S, gross).astype(np.int64)
     evaluated = ~np.isnan(x)
     joint = count >= need
-    for a, b in runs(joint):
-        if b - a < min_len:
-            joint[a:b] = False
+    for lo, hi in runs(joint):
+        if hi - lo < min_len:
+            joint[lo:hi] = False
     mask = joint & own & evaluated
     return Detection(mask=mask, evaluated=evaluated, score=np.where(evaluated, count, np.nan).astype(float),
                      lower=np.full(n, np.nan), upper=np.full(n, np.nan), method="sonde_failure",
