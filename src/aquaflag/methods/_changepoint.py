@@ -168,7 +168,7 @@ def excursions(s: np.ndarray, h: float) -> list[tuple[int, int]]:
     >>> excursions(np.array([0, 1, 3, 6, 4, 0, 1, 0.0]), h=5)
     [(1, 3)]
     """
-    out = []
+    out: list[tuple[int, int]] = []
     pos = s > 0
     if not pos.any():
         return out
