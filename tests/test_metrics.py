@@ -289,3 +289,157 @@ def test_score_table_skips_columns_a_rule_does_not_apply_to(frame):
     t = score_table(res, labels)
     assert t[["column", "rule"]].values.tolist() == [
         ["ph", "zscore"], ["ph", "iqr"], ["ph", "any"], ["do", "iqr"], ["do", "any"]]
+
+
+# ------------------------------------------------------- PyHydroQC's convention
+from aquaflag.metrics import (EVALUATION_COLUMNS, POOLED, evaluation_table, pooled,  # noqa: E402
+                              pyhydroqc_confusion, pyhydroqc_events, pyhydroqc_score, read_labels)
+
+
+def _phq_reference(labelled, detected, wf):
+    """PyHydroQC's anomaly_events + compare_events + metrics, ported literally (loops).
+
+    Port of ``anomaly_utilities.py`` (AmberSJones/pyhydroqc, BSD-3-Clause) as an
+    independent reference; the one change is that a group still open at the end of
+    the series is classified too (PyHydroQC leaves it TN).
+    """
+    def anomaly_events(anomaly):
+        event, count = [0] * wf, 0
+        for i in range(wf, len(anomaly) - wf):
+            if sum(anomaly[i - wf:i + wf + 1]) != 0:
+                if len(event) == 0 or event[-1] == 0:
+                    count += 1
+                event.append(count)
+            else:
+                event.append(0)
+        event += [0] * wf
+        return event[:len(anomaly)] if wf else event
+
+    le, de = anomaly_events(list(labelled)), anomaly_events(list(detected))
+    n = len(le)
+    grp, cm = [0] * n, ["tn"] * n
+    gi, prev_la, prev_da = 0, le[0], de[0]
+    for i in range(n):
+        if prev_la != le[i] or prev_da != de[i]:
+            if prev_la == 0 and prev_da == 0:
+                gi += 1
+            elif le[i] == 0 and de[i] == 0:
+                gi += 1
+            elif prev_la != le[i] and prev_da != de[i]:
+                gi += 1
+        grp[i] = gi
+        prev_la, prev_da = le[i], de[i]
+    for g in set(grp):
+        idx = [i for i in range(n) if grp[i] == g]
+        d = any(de[i] for i in idx)
+        lab = any(le[i] for i in idx)
+        val = "tp" if d and lab else "fp" if d else "fn" if lab else "tn"
+        for j, i in enumerate(idx):
+            cm[i] = val if wf <= j < len(idx) - wf else "tn"
+    return [{"tn": 0, "tp": 1, "fp": 2, "fn": 3}[c] for c in cm]
+
+
+@pytest.mark.parametrize("wf", [0, 1, 2])
+@pytest.mark.parametrize("seed", range(8))
+def test_pyhydroqc_confusion_equals_the_literal_port(seed, wf):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 120))
+    lab = rng.random(n) < 0.15
+    lab[rng.integers(0, n, 3)] = True
+    det = rng.random(n) < 0.1
+    assert pyhydroqc_confusion(det, lab, wf=wf).tolist() == _phq_reference(lab, det, wf)
+
+
+def test_pyhydroqc_events_by_hand():
+    assert pyhydroqc_events(b("0001000011"), wf=1).tolist() == [0, 0, 1, 1, 1, 0, 0, 2, 2, 0]
+    assert pyhydroqc_events(b("1100"), wf=0).tolist() == [1, 1, 0, 0]
+    with pytest.raises(ParameterError, match="wf must be"):
+        pyhydroqc_events(b("01"), wf=-1)
+
+
+def test_pyhydroqc_score_by_hand():
+    #            0123456789012
+    lab = b("0011111000000")
+    det = b("0000100001100")
+    s = pyhydroqc_score(det, lab, wf=1)
+    # widened: labels 1..7, detections 3..5 and 8..11 -> groups {1..7} TP (edges 1, 7 TN), {8..11} FP
+    # (edges 8, 11 TN): TP = 5, FP = 2, FN = 0
+    assert (s["tp"], s["fp"], s["fn"]) == (5, 2, 0)
+    assert s["f1"] == pytest.approx(2 * 5 / (2 * 5 + 2))
+    assert (s["event_tp"], s["event_fp"], s["event_fn"]) == (1, 1, 0)
+    assert s["event_f1"] == pytest.approx(2 * 0.5 * 1 / 1.5)
+    strict = score(det, lab)
+    assert strict["f1"] < s["f1"]
+
+
+def test_pyhydroqc_score_missing_points_dropped():
+    lab = b("0111000")
+    det = b("0100000")
+    ev = np.array([1, 1, 0, 1, 1, 1, 1], dtype=bool)
+    assert pyhydroqc_score(det, lab, evaluated=ev) == pyhydroqc_score(det[ev], lab[ev])
+
+
+def test_evaluation_table_and_pooled():
+    idx = pd.date_range("2020-01-01", periods=8, freq="h")
+    fl = pd.DataFrame({"a": b("01100000"), "b": b("00000011")}, index=idx)
+    lab = pd.DataFrame({"a": b("01110000"), "b": b("00000001"), "c": b("10000000")}, index=idx)
+    t = evaluation_table(fl, lab)
+    assert list(t.columns) == EVALUATION_COLUMNS and t["column"].tolist() == ["a", "b", POOLED]
+    row = t.set_index("column").loc[POOLED]
+    assert (row["tp"], row["fp"], row["fn"]) == (3, 1, 1)
+    assert row["f1"] == pytest.approx(6 / 8)
+    assert row["event_f1"] == 1.0
+    again = pooled(t)  # the pooled row is ignored when pooling again
+    assert again["tp"] == 3
+    with pytest.raises(InputError, match="no column to score"):
+        evaluation_table(fl, lab[["c"]])
+
+
+# ------------------------------------------------------------------ label files
+def test_read_labels_wide_bool(tmp_path):
+    p = tmp_path / "labels.csv"
+    p.write_text("time,ph,do\n2020-01-01 00:00,False,0\n2020-01-01 01:00,True,yes\n"
+                 "2020-01-01 02:00,,no\n", encoding="utf-8")
+    idx = pd.date_range("2020-01-01", periods=4, freq="h")
+    lab, known = read_labels(p, index=idx)
+    assert lab["ph"].tolist() == [False, True, False, False]
+    assert lab["do"].tolist() == [False, True, False, False]
+    assert known["ph"].tolist() == [True, True, True, False]
+
+
+def test_read_labels_qualifier_columns(tmp_path):
+    p = tmp_path / "lro.csv"
+    p.write_text("datetime,temp,temp_cor,temp_qual,ph,ph_cor,ph_qual\n"
+                 "2019-01-01 00:00,0.76,0.76,NULL,8.48,8.53,NULL\n"
+                 "2019-01-01 00:15,-9999,NULL,1,8.48,8.53,\n"
+                 "2019-01-01 00:30,0.72,0.72,NULL,12.5,NULL,4\n", encoding="utf-8")
+    lab, known = read_labels(p)
+    assert list(lab.columns) == ["temp", "ph"]
+    assert lab["temp"].tolist() == [False, True, False] and lab["ph"].tolist() == [False, False, True]
+    assert known.all().all()
+
+
+def test_read_labels_long_from_a_store_export():
+    long = pd.DataFrame({"column": ["do", "do", "ph"],
+                         "time": ["2020-01-01 01:00+00:00", "2020-01-01 02:00+00:00", "2020-01-01 00:00+00:00"],
+                         "label": ["True", "False", "True"], "reviewer": ["ana", "ana", "bo"]})
+    idx = pd.date_range("2020-01-01", periods=3, freq="h")
+    lab, known = read_labels(long, index=idx)
+    assert lab["do"].tolist() == [False, True, False] and known["do"].tolist() == [False, True, True]
+    assert lab["ph"].tolist() == [True, False, False]
+
+
+def test_read_labels_errors(tmp_path):
+    idx = pd.date_range("2020-01-01", periods=2, freq="h")
+    p = tmp_path / "bad.csv"
+    p.write_text("time,ph\n2020-01-01 00:00,maybe\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.csv: column 'ph' holds 'maybe' at data row 1"):
+        read_labels(p, index=idx)
+    p.write_text("time,ph\nyesterday,True\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a date"):
+        read_labels(p, index=idx)
+    p.write_text("time,ph\n2021-05-05 00:00,True\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a time of the data"):
+        read_labels(p, index=idx)
+    with pytest.raises(InputError, match="labels file not found"):
+        read_labels(tmp_path / "none.csv")

@@ -9,8 +9,10 @@ import click
 from .._version import __version__
 from ..errors import AquaflagError
 from .commands import demo, detect, init, methods, run
-from . import live
+from .evaluate import evaluate
+from .live import alarms, ingest, watch
 from .review import review
+from .tune import tune
 
 __all__ = ["cli", "main"]
 
@@ -21,12 +23,8 @@ def cli() -> None:
     """Find, flag and clean outliers in water-quality monitoring time series."""
 
 
-for _command in (detect, run, init, methods, demo):
+for _command in (detect, run, init, methods, demo, ingest, watch, alarms, review, tune, evaluate):
     cli.add_command(_command)
-cli.add_command(live.ingest)
-cli.add_command(live.watch)
-cli.add_command(live.alarms)
-cli.add_command(review)
 
 
 def main(argv: list[str] | None = None) -> int:

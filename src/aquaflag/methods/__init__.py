@@ -19,3 +19,6 @@ from .shift import level_shift
 __all__ = ["zscore", "modified_zscore", "iqr", "adjusted_boxplot", "gross_range",
            "nodata_codes", "spike", "rate_of_change", "flat_line", "generalized_esd",
            "stl_residual", "cross_station", "hampel", "level_shift"]
+from .stretch import noisy_stretch, offset_stretch, sonde_failure  # noqa: E402
+
+__all__ += ["offset_stretch", "noisy_stretch", "sonde_failure"]
