@@ -56,6 +56,12 @@ def _shifted():
     return x
 
 
+def _shifted_short():
+    x = _base()
+    x[100:140] += 5.0  # a calibration offset for 10 h, clearly shorter than the record's rest
+    return x
+
+
 def _noisy():
     x = _base()
     x[100:160] += np.random.default_rng(7).normal(0, 1.0, 60)  # a degraded probe for 15 h
@@ -78,7 +84,7 @@ OBVIOUS = {
     "cross_station": (_spiky(), [120], {"siblings": {"b": _base(seed=1), "c": _base(seed=2)}}),
     "hampel": (_spiky(), [120], {}),
     "level_shift": (_shifted(), list(range(60, 160)), {}),
-    "offset_stretch": (_shifted(), list(range(60, 160)),
+    "offset_stretch": (_shifted_short(), list(range(100, 140)),
                        {"cycle": 24, "step": 1, "min_duration": 4, "threshold": 3.0}),
     "noisy_stretch": (_noisy(), list(range(112, 148)), {"smooth": 5, "block": 4, "min_duration": 8}),
     "sonde_failure": (_stuck(), list(range(100, 140)), {}),
