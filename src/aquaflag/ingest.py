@@ -48,13 +48,13 @@ from .config import Config, parse
 from .config import load as load_config
 from .detection import Detection
 from .engine import evaluate, prepare_frame
-from .engine.series import TimeOrder, judge_series, needs_siblings
+from .engine.series import COMPANIONS, TimeOrder, companion_kinds, judge_series
 from .errors import ConfigError, InputError, ParameterError
 from .methods.sensor import flat_band
 from .result import Result
 from .rules import Rule
 from .store import open_store
-from .variables import SeriesInfo, series_of, siblings
+from .variables import SeriesInfo, series_of, variable_named
 from .windows import parse_window
 
 __all__ = ["ingest", "Ingested", "rejudge", "fingerprint"]
@@ -171,19 +171,19 @@ def ingest(store, new_data, config, *, reference: str = "90D", rejudge: bool = F
         return out
     reach = {r.label: r.reach for r in rules}  # once per batch, not once per series
     plans = {col: _plan(frame[col], rules, infos[col], reference_ns, reach) for col in map(str, frame.columns)}
-    want_siblings = needs_siblings(rules)
+    kinds = companion_kinds(rules)
     requests = {c: p.request for c, p in plans.items() if p is not None}
-    sibs: dict[str, list[str]] = {}
-    if want_siblings:  # siblings are read over the same span as the series they serve
-        catalog = store.series()
+    mates: dict[str, dict[str, list[str]]] = {}
+    if kinds:  # companions (siblings, a sonde's other variables) are read over the same span
+        known = {**_stored_infos(store.series()), **infos}
         for col, plan in list(plans.items()):
             if plan is None:
                 continue
-            sibs[col] = sorted(set(siblings(infos, col)) | set(_stored_siblings(catalog, infos[col])))
-            for sib in sibs[col]:
+            mates[col] = {kind: COMPANIONS[kind](known, col) for kind in kinds}
+            for other in {m for names in mates[col].values() for m in names}:
                 lo, hi, _, _ = plan.request
-                have = requests.get(sib)
-                requests[sib] = (lo, hi, 0, 0) if have is None else (
+                have = requests.get(other)
+                requests[other] = (lo, hi, 0, 0) if have is None else (
                     _min(have[0], lo), _max(have[1], hi), have[2], have[3])
     stored = store.windows(requests)
     judged_frames, detections = {}, {}
@@ -191,12 +191,12 @@ def ingest(store, new_data, config, *, reference: str = "90D", rejudge: bool = F
         if plan is None:
             continue
         t, v = _merge(stored[col], frame[col])
-        sib = None
-        if want_siblings:
-            sib = {s: _align(stored.get(s), frame[s] if s in frame.columns else None, t)
-                   for s in sibs[col]}
+        comp = None
+        if kinds:
+            comp = {kind: {m: _align(stored.get(m), frame[m] if m in frame.columns else None, t)
+                           for m in names} for kind, names in mates[col].items()}
         keep = plan.judged(t)
-        dets = _judge_within_reach(rules, infos[col], t, v, keep, sib, reach,
+        dets = _judge_within_reach(rules, infos[col], t, v, keep, comp, reach,
                                    earlier=lambda before, lo, hi, col=col: store.last_outside(col, before, lo, hi))
         judged_frames[col] = pd.Series(v[keep], index=t[keep].view("M8[ns]"))
         for label, det in dets.items():
@@ -316,18 +316,14 @@ def _max(a, b):
     return b if a is None else a if b is None else max(a, b)
 
 
-def _stored_siblings(catalog: pd.DataFrame, info: SeriesInfo) -> list[str]:
-    """Series the store holds with the same variable at other stations (``catalog``:
-    :meth:`Store.series`)."""
-    if info.station is None:
-        return []
-    out = []
+def _stored_infos(catalog: pd.DataFrame) -> dict[str, SeriesInfo]:
+    """What the store says each of its series measures (``catalog``: :meth:`Store.series`)."""
+    out = {}
     for row in catalog.itertuples(index=False):
-        if row.name == info.column or not row.station or row.station == info.station:
-            continue
-        if (info.key is not None and row.variable == info.key) or (
-                info.key is None and str(row.variable_name or "").casefold() == info.name.casefold()):
-            out.append(str(row.name))
+        var = variable_named(row.variable) if row.variable else None
+        out[str(row.name)] = SeriesInfo(column=str(row.name), name=str(row.variable_name or row.name),
+                                        variable=var, station=row.station or None,
+                                        unit=row.unit, source="file")
     return out
 
 
@@ -348,7 +344,7 @@ def _merge(stored: tuple[np.ndarray, np.ndarray], new: pd.Series) -> tuple[np.nd
 
 
 def _align(stored, new: pd.Series | None, t: np.ndarray) -> np.ndarray:
-    """A sibling's values on the times ``t`` (NaN where it has none)."""
+    """A companion series' values on the times ``t`` (NaN where it has none)."""
     ts, vs = stored if stored is not None else (np.empty(0, np.int64), np.empty(0))
     if new is not None:
         ts, vs = _merge((ts, vs), new)
@@ -360,7 +356,7 @@ def _align(stored, new: pd.Series | None, t: np.ndarray) -> np.ndarray:
 
 
 def _judge_within_reach(rules: Sequence[Rule], info: SeriesInfo, t: np.ndarray, v: np.ndarray,
-                        keep: np.ndarray, sib, reach_of: Mapping[str, Any],
+                        keep: np.ndarray, comp, reach_of: Mapping[str, Any],
                         earlier=None) -> dict[str, Detection]:
     """Each rule on the values within its own reach of the judged ones (``keep``), not the
     widest rule's: a 6-hour spike test does not run over the 60 days a level-shift rule needs.
@@ -388,8 +384,8 @@ def _judge_within_reach(rules: Sequence[Rule], info: SeriesInfo, t: np.ndarray, 
     out: dict[str, Detection] = {}
     for (a, b), group in groups.items():
         plain = [r for r in group if reach_of[r.label].change_band is None]
-        for subset, (tt, vv, kk, ss) in ([(plain, (t[a:b], v[a:b], keep[a:b], _cut(sib, a, b)))]
-                                         + [([r], _unflattened(t, v, keep, sib, a, b, reach_of[r.label],
+        for subset, (tt, vv, kk, ss) in ([(plain, (t[a:b], v[a:b], keep[a:b], _cut(comp, a, b)))]
+                                         + [([r], _unflattened(t, v, keep, comp, a, b, reach_of[r.label],
                                                                earlier))
                                             for r in group if r not in plain]):
             if not subset:
@@ -400,14 +396,16 @@ def _judge_within_reach(rules: Sequence[Rule], info: SeriesInfo, t: np.ndarray, 
     return {r.label: out[r.label] for r in rules if r.label in out}
 
 
-def _cut(sib, a: int, b: int):
-    return None if sib is None else {k: x[a:b] for k, x in sib.items()}
+def _cut(comp, a: int, b: int):
+    """Companion values (``{kind: {series: values}}``) on the slice ``[a, b)``."""
+    return None if comp is None else {kind: {k: x[a:b] for k, x in cols.items()}
+                                      for kind, cols in comp.items()}
 
 
-def _unflattened(t, v, keep, sib, a, b, reach, earlier):
+def _unflattened(t, v, keep, comp, a, b, reach, earlier):
     """The slice ``[a, b)``, preceded by the latest earlier value outside the change band when
     the slice is flat within it (so "flat as a whole" means what it means for the record)."""
-    tt, vv, kk, ss = t[a:b], v[a:b], keep[a:b], _cut(sib, a, b)
+    tt, vv, kk, ss = t[a:b], v[a:b], keep[a:b], _cut(comp, a, b)
     finite = vv[~np.isnan(vv)]
     if earlier is None or finite.size == 0:
         return tt, vv, kk, ss
@@ -419,7 +417,8 @@ def _unflattened(t, v, keep, sib, a, b, reach, earlier):
     if found is None:
         return tt, vv, kk, ss
     tx, vx = found
-    ss = None if ss is None else {k: np.concatenate([[np.nan], x]) for k, x in ss.items()}
+    ss = None if ss is None else {kind: {k: np.concatenate([[np.nan], x]) for k, x in cols.items()}
+                                  for kind, cols in ss.items()}
     return (np.concatenate([[tx], tt]), np.concatenate([[vx], vv]),
             np.concatenate([[False], kk]), ss)
 

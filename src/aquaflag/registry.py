@@ -386,21 +386,21 @@ class MethodSpec:
             out[pname] = p.check(self.name, params[pname]) if pname in params else p.default
         return out
 
-    def __call__(self, values, *, times=None, series=None, siblings=None, **params):
+    def __call__(self, values, *, times=None, series=None, siblings=None, sonde=None, **params):
         """Validate ``params`` and run the method on one series.
 
         The context arguments (``times``: datetime64 array; ``series``: what
         the series measures, a :class:`~aquaflag.variables.SeriesInfo` or a
         column name to read it from; ``siblings``: the same variable at other
-        stations) are passed on to methods that accept them and ignored by
-        the others.
+        stations; ``sonde``: the other variables at the same station) are
+        passed on to methods that accept them and ignored by the others.
         """
         kwargs = self.validate(params)
         if isinstance(series, str):
             series = describe_series([series])[series]
         elif series is not None and not isinstance(series, SeriesInfo):
             raise ParameterError(f"series must be a column name or a SeriesInfo; got {series!r}")
-        given = {"times": times, "series": series, "siblings": siblings}
+        given = {"times": times, "series": series, "siblings": siblings, "sonde": sonde}
         kwargs.update({k: given[k] for k in self.context})
         return self.run(values, **kwargs)
 
@@ -418,8 +418,9 @@ class MethodSpec:
 _REGISTRY: dict[str, MethodSpec] = {}
 
 #: Keyword arguments a method may accept besides its parameters: data context
-#: the engine supplies (timestamps, what the series measures, sibling series).
-CONTEXT = ("times", "series", "siblings")
+#: the engine supplies (timestamps, what the series measures, the same variable at
+#: other stations, the other variables at the same station).
+CONTEXT = ("times", "series", "siblings", "sonde")
 
 
 def register(

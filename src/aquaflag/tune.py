@@ -62,7 +62,7 @@ from ._version import __version__
 from .config import Config, _toml_key, _toml_value, rules_to_toml
 from .config import load as load_config
 from .engine import prepare_frame
-from .engine.series import TimeOrder, apply, sibling_values
+from .engine.series import COMPANIONS, TimeOrder, apply, companion_values
 from .errors import InputError, ParameterError
 from .rules import Rule, resolve_rules
 from .variables import series_of
@@ -182,7 +182,7 @@ class _Series:
     info: Any
     values: np.ndarray          # in time order (what the methods see)
     times: np.ndarray | None
-    siblings: dict | None
+    companions: dict | None     # {kind: {series: values}} in time order
     labels: np.ndarray          # bool, time order
     counted: np.ndarray         # bool, time order
     block: np.ndarray           # int, time order
@@ -225,10 +225,11 @@ def _prepare(datasets, mapping, folds: int, columns) -> list[_Series]:
             cv = ~np.isnan(v)
             if counted is not None and c in counted.columns:
                 cv &= counted[c].reindex(frame.index).fillna(False).to_numpy(dtype=bool)
-            sib = sibling_values(frame, infos, c)
+            comp = companion_values(frame, infos, c, tuple(COMPANIONS))
             out.append(_Series(d, str(c), infos[str(c)], order.take(v), order.times,
-                               {k: order.take(s) for k, s in sib.items()}, order.take(lv),
-                               order.take(cv), block, rows))
+                               {kind: {k: order.take(x) for k, x in cols.items()}
+                                for kind, cols in comp.items()},
+                               order.take(lv), order.take(cv), block, rows))
     return out
 
 
@@ -548,8 +549,7 @@ class _Search:
 
         def one(si):
             s = self.series[si]
-            det = apply(rule, s.values, s.times, series=s.info,
-                        siblings=s.siblings if "siblings" in rule.context else None)
+            det = apply(rule, s.values, s.times, series=s.info, companions=s.companions)
             return si, det.mask
 
         if self.workers > 1 and len(todo) > 1:
@@ -580,8 +580,7 @@ class _Search:
             out = {}
             for si in self.selects[ri]:
                 s = self.series[si]
-                out[si] = apply(r, s.values, s.times, series=s.info,
-                                siblings=s.siblings if "siblings" in r.context else None).mask
+                out[si] = apply(r, s.values, s.times, series=s.info, companions=s.companions).mask
             return _freeze(params), out
 
         for key, masks in self._pool.map(one, todo):

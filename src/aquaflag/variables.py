@@ -48,7 +48,8 @@ from typing import Any, Iterable, Mapping
 
 __all__ = [
     "Variable", "SeriesInfo", "VARIABLES", "ATTRS_KEY", "variable_named", "parse_column",
-    "describe", "series_of", "siblings", "is_date_name", "is_qualifier_name", "convert_range",
+    "describe", "series_of", "siblings", "sonde_mates", "is_date_name", "is_qualifier_name",
+    "convert_range",
 ]
 
 #: Key of the per-column metadata the reader attaches to a frame (``frame.attrs``).
@@ -363,6 +364,20 @@ def siblings(infos: Mapping[str, SeriesInfo], column: str) -> list[str]:
 
     return [c for c, o in infos.items()
             if c != column and o.station is not None and o.station != me.station and same(o)]
+
+
+def sonde_mates(infos: Mapping[str, SeriesInfo], column: str) -> list[str]:
+    """The other variables at the same station: the series one sonde (or one site) measures.
+
+    A series without a station has none (a single-station file's columns are all one
+    sonde only when the file says so: give them a station in a ``[columns]`` mapping).
+    """
+    me = infos[column]
+    if me.station is None:
+        return []
+    return [c for c, o in infos.items()
+            if c != column and o.station == me.station
+            and (o.key != me.key or (me.key is None and _norm(o.name) != _norm(me.name)))]
 
 
 _ENGLISH_DATE_WORDS = frozenset({"date", "time", "datetime", "timestamp", "day", "dates"})

@@ -126,3 +126,18 @@ def test_nullable_float_dtype():
     s = pd.Series([1.0, None, 1.1, 0.9, 1.0, 25.0, 1.02], dtype="Float64", name="x")
     res = aquaflag.detect(s, method="modified_zscore")
     assert res.mask["x"].tolist() == [False, False, False, False, False, True, False]
+
+
+def test_a_sondes_other_variables_reach_sonde_failure():
+    idx = pd.date_range("2021-06-01", periods=48, freq="h")
+    t = np.arange(48.0)
+    do = 9 + 0.5 * np.sin(t / 4)
+    cond = 400 + 5 * np.cos(t / 5)
+    do[20:30] = do[20]
+    cond[20:30] = cond[20]
+    other = 7.5 + 0.1 * np.sin(t / 3)
+    frame = pd.DataFrame({"DO(A)": do, "Conductivity(A)": cond, "pH(B)": other}, index=idx)
+    res = aquaflag.evaluate(frame, [aquaflag.Rule("sonde_failure", {"stuck": 4, "min_duration": 4})])
+    assert list(np.flatnonzero(res.detection("DO(A)").mask)) == list(range(20, 30))
+    assert res.detection("DO(A)").stats["n_variables"] == 2  # DO and conductivity at station A
+    assert "judged on this series alone" in res.detection("pH(B)").note

@@ -231,7 +231,7 @@ def test_sonde_failure_without_context_and_bad_context():
     t, do, cond, ph = sonde()
     do[100:200] = do[100]
     det = sonde_failure(do, times=t)
-    assert det.mask[100:200].all() and "no sonde context" in det.note
+    assert det.mask[100:200].all() and "judged on this series alone" in det.note
     with pytest.raises(ParameterError, match="sonde variable 'cond' has 3 values"):
         sonde_failure.spec.func(do, times=t, min_variables=2, stuck="3h", gross=8.0,
                                 min_duration="3h", sonde={"cond": [1.0, 2.0, 3.0]})

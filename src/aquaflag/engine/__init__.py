@@ -27,7 +27,7 @@ from ..variables import series_of
 from ..detection import Detection
 from ..flags import combine
 from .frame import align_human, align_prior, prepare_frame
-from .series import TimeOrder, evaluable, judge_series, needs_siblings, sibling_values
+from .series import TimeOrder, companion_kinds, companion_values, evaluable, judge_series
 
 __all__ = ["detect", "evaluate", "run", "prepare_frame"]
 
@@ -226,11 +226,11 @@ def _local_detections(resolved, frame, infos, prior, order, progress) -> dict:
     """Every series on this machine: a thread per core (NumPy and the numba kernels release
     the GIL), results collected in column order, so identical to one-by-one evaluation."""
     columns = list(frame.columns)
-    want_siblings = needs_siblings(resolved)
+    kinds = companion_kinds(resolved)
 
     def work(col):
-        sib = sibling_values(frame, infos, col) if want_siblings else None
-        return judge_series(resolved, infos[str(col)], evaluable(frame, col, prior), order, sib)
+        comp = companion_values(frame, infos, col, kinds) if kinds else None
+        return judge_series(resolved, infos[str(col)], evaluable(frame, col, prior), order, comp)
 
     workers = min(os.cpu_count() or 1, len(columns), 8)
     out = {}

@@ -3,8 +3,8 @@
 The unit of work is one series (a column: one variable at one station) with all
 its rules, exactly :func:`aquaflag.engine.series.judge_series`, so whole-series
 statistics stay exact and the results equal the serial path bit for bit.
-Series that a rule compares with their siblings (``cross_station``) travel
-with those siblings' values. Timestamps are sent to the workers once.
+Series that a rule judges with companions (``cross_station``'s siblings,
+``sonde_failure``'s other variables) travel with those companions' values. Timestamps are sent to the workers once.
 
 Without a scheduler address a local ``dask.distributed`` cluster (one
 single-threaded worker process per core) is started for the run and closed
@@ -22,13 +22,13 @@ import pandas as pd
 
 from .._optional import require
 from ..errors import InputError
-from .series import evaluable, judge_series, needs_siblings, sibling_values
+from .series import companion_kinds, companion_values, evaluable, judge_series
 
 __all__ = ["dask_detections"]
 
 
-def _series_task(resolved, info, values: np.ndarray, order, sibling_values):
-    return judge_series(resolved, info, values, order, sibling_values)
+def _series_task(resolved, info, values: np.ndarray, order, companions):
+    return judge_series(resolved, info, values, order, companions)
 
 
 def _result(future, column):
@@ -64,7 +64,7 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, infos: dict,
     distributed = require("dask.distributed", extra="dask", feature="the Dask engine")
     Client, LocalCluster, as_completed = (distributed.Client, distributed.LocalCluster,
                                           distributed.as_completed)
-    wants_siblings = needs_siblings(resolved)
+    kinds = companion_kinds(resolved)
     cluster = None
     try:
         if scheduler:
@@ -81,10 +81,10 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, infos: dict,
             futures = {}
             shared_rules = client.scatter(list(resolved), broadcast=True)
             for col in frame.columns:
-                # only series compared with their siblings travel with them
-                sib = sibling_values(frame, infos, col) if wants_siblings else None
+                # only series judged with companions (siblings, a sonde) travel with them
+                comp = companion_values(frame, infos, col, kinds) if kinds else None
                 fut = client.submit(_series_task, shared_rules, infos[str(col)],
-                                    evaluable(frame, col, prior), shared_order, sib, pure=False)
+                                    evaluable(frame, col, prior), shared_order, comp, pure=False)
                 futures[fut] = col
             out = {}
             for done, fut in enumerate(as_completed(futures), 1):

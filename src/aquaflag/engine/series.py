@@ -15,23 +15,29 @@ import pandas as pd
 from .. import registry
 from ..detection import Detection
 from ..rules import Rule
-from ..variables import SeriesInfo, siblings
+from ..variables import SeriesInfo, siblings, sonde_mates
 
-__all__ = ["judge_series", "apply", "evaluable", "needs_siblings", "sibling_values", "TimeOrder"]
+__all__ = ["judge_series", "apply", "evaluable", "companion_kinds", "companion_values",
+           "COMPANIONS", "TimeOrder"]
+
+#: Other series a method may judge a series with: the same variable at other stations
+#: (``siblings``), the other variables at the same station (``sonde``).
+COMPANIONS = {"siblings": siblings, "sonde": sonde_mates}
+
+Companions = Mapping[str, Mapping[str, np.ndarray]]
 
 
 def apply(rule: Rule, values: np.ndarray, times: np.ndarray | None = None, *,
-          series: SeriesInfo | None = None,
-          siblings: Mapping[str, np.ndarray] | None = None) -> Detection:
+          series: SeriesInfo | None = None, companions: Companions | None = None) -> Detection:
     """Run one resolved rule on one series (values as float64, NaN = missing, no inf)."""
     spec = registry.get(rule.method)
-    given = {"times": times, "series": series, "siblings": siblings}
+    given = {"times": times, "series": series, **{k: (companions or {}).get(k) for k in COMPANIONS}}
     return spec.run(values, **rule.params, **{k: given[k] for k in spec.context})
 
 
-def needs_siblings(rules: Sequence[Rule]) -> bool:
-    """Whether any rule compares a series with the same variable at other stations."""
-    return any("siblings" in r.context for r in rules)
+def companion_kinds(rules: Sequence[Rule]) -> tuple[str, ...]:
+    """Which companion series (``siblings``, ``sonde``) any of the rules needs."""
+    return tuple(k for k in COMPANIONS if any(k in r.context for r in rules))
 
 
 def evaluable(frame: pd.DataFrame, column: str, prior: pd.DataFrame | None) -> np.ndarray:
@@ -42,11 +48,11 @@ def evaluable(frame: pd.DataFrame, column: str, prior: pd.DataFrame | None) -> n
     return values
 
 
-def sibling_values(frame: pd.DataFrame, infos: Mapping[str, SeriesInfo], column: str
-                   ) -> dict[str, np.ndarray]:
-    """The values of the same variable at the other stations, by column."""
-    return {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
-            for c in siblings(infos, str(column))}
+def companion_values(frame: pd.DataFrame, infos: Mapping[str, SeriesInfo], column: str,
+                     kinds: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+    """For each kind asked for, the companions' values on the frame's rows, by column."""
+    return {kind: {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
+                   for c in COMPANIONS[kind](infos, str(column))} for kind in kinds}
 
 
 class TimeOrder:
@@ -91,21 +97,20 @@ class TimeOrder:
 
 
 def judge_series(rules: Sequence[Rule], info: SeriesInfo, values: np.ndarray,
-                 order: TimeOrder,
-                 siblings: Mapping[str, np.ndarray] | None = None) -> dict[str, Detection]:
+                 order: TimeOrder, companions: Companions | None = None) -> dict[str, Detection]:
     """All rules that select the series on it: ``{rule label: Detection}``.
 
-    ``values`` and ``siblings`` are on the frame's rows; ``order`` says how the
-    methods see them (see :class:`TimeOrder`).
+    ``values`` and ``companions`` (:func:`companion_values`) are on the frame's
+    rows; ``order`` says how the methods see them (see :class:`TimeOrder`).
     """
     out = {}
     x = order.take(values)
-    sib = None
+    seen = None
     for rule in rules:
         if not rule.selects(info):
             continue
-        if "siblings" in rule.context and sib is None:
-            sib = {k: order.take(v) for k, v in (siblings or {}).items()}
-        det = apply(rule, x, order.times, series=info, siblings=sib)
+        if seen is None and companions and any(k in rule.context for k in COMPANIONS):
+            seen = {kind: {c: order.take(v) for c, v in cols.items()} for kind, cols in companions.items()}
+        det = apply(rule, x, order.times, series=info, companions=seen)
         out[rule.label] = order.put_back(det)
     return out

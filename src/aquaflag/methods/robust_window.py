@@ -13,8 +13,7 @@ import numpy as np
 from ..detection import Detection
 from ..kernels.rolling import rolling_robust
 from ..registry import WHOLE, Boolean, Interval, Param, Reach, WindowSpan, register
-from ._common import (MAD_SCALE, fmt_span, median_step, resolution, rolling_bounds, span_text,
-                      step_scale, time_ns, valid_index)
+from ._common import (MAD_SCALE, fmt_span, median_step, resolution, rolling_bounds, step_scale, time_ns, valid_index)
 
 __all__ = ["hampel"]
 

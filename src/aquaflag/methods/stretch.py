@@ -693,10 +693,11 @@ def sonde_failure(values, *, min_variables: int = 2, stuck: int | str = "3h", gr
     times : array of datetime64, optional
         Timestamps (context passed by the engine).
     sonde : dict of str -> array, optional
-        The same station's other variables on the same rows (context). The
-        engine does not pass it yet (see the note): without it only this
-        series' own evidence counts, so ``min_variables`` is capped at 1 and
-        the test flags this series' stuck or absurd stretches.
+        The same station's other variables on the same rows (context passed
+        by the engine: the series with the same station and another
+        variable). Without them only this series' own evidence counts, so
+        ``min_variables`` is capped at 1 and the test flags this series'
+        stuck or absurd stretches.
 
     Returns
     -------
@@ -730,15 +731,13 @@ def sonde_failure(values, *, min_variables: int = 2, stuck: int | str = "3h", gr
 
     Examples
     --------
-    Conductivity and DO both freeze for 10 hours (hourly data). Until the
-    engine passes ``sonde`` (a proposed context key), call the function
-    itself with it:
+    Conductivity and DO both freeze for 10 hours (hourly data):
 
     >>> import numpy as np
     >>> t = np.arange(48.0)
     >>> do = 9 + 0.5 * np.sin(t / 4); cond = 400 + 5 * np.cos(t / 5)
     >>> do[20:30] = do[20]; cond[20:30] = cond[20]
-    >>> det = sonde_failure.spec.func(do, stuck=4, min_duration=4, sonde={"cond": cond})
+    >>> det = sonde_failure(do, stuck=4, min_duration=4, sonde={"cond(A)": cond})
     >>> det.mask.nonzero()[0]
     array([20, 21, 22, 23, 24, 25, 26, 27, 28, 29])
     """
@@ -767,8 +766,9 @@ def sonde_failure(values, *, min_variables: int = 2, stuck: int | str = "3h", gr
             x, method="sonde_failure", params=params,
             note="the series never changes: a stuck sonde cannot be told from a steady quantity")
     own = _failing(x, S, gross)
-    note = "" if others else ("no sonde context (the engine does not pass the station's other "
-                              "variables yet): judged on this series alone")
+    note = "" if others else ("no other variables at this station (a station in the column "
+                              "names, or a [columns] mapping, tells which series one sonde "
+                              "measures): judged on this series alone")
     need = min(min_variables, 1 + len(others))
     count = own.astype(np.int64)
     for other in others.values():
