@@ -94,8 +94,7 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
         out: dict[str, np.ndarray] = {}
         robust = [k for k in needed if k not in ("mean", "std")]
         if robust or not needed:
-            st = rolling.rolling_robust(x, starts, ends, min_periods=min_periods,
-                                        medcouple="mc" in needed)
+            st = rolling.rolling_robust(x, starts, ends, min_periods=min_periods, stats=robust)
             out.update({k: st[k] for k in robust})
             out["count"] = st["count"]
         if "mean" in needed or "std" in needed:
