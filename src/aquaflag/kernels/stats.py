@@ -332,7 +332,8 @@ class _KernelSelector:
         self.index_dtype = np.int32 if self.q < 2**31 - 1 else np.int64
 
     def _key(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return self.v[self.q - 1 - cols] / self.u[rows]
+        with np.errstate(over="ignore"):  # a key beyond the largest float is inf: still ordered
+            return self.v[self.q - 1 - cols] / self.u[rows]
 
     def _h(self, row: int, col: int) -> float:
         uu, vv = self.u[row], self.v[self.q - 1 - col]
