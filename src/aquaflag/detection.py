@@ -9,15 +9,13 @@ short note on any degenerate case met (``"MAD = 0: ..."``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 __all__ = ["Detection"]
 
 
-@dataclass(frozen=True, eq=False)
 class Detection:
     """The outcome of one method on one series.
 
@@ -31,6 +29,10 @@ class Detection:
     score : ndarray of float, shape (n,)
         The method's score per point (NaN where not evaluated or where the
         method has no score). Its meaning is given in each method's docstring.
+        A method may give it as a zero-argument function that computes it
+        (from values that cannot change and a few statistics): the array is
+        then computed on each access and not kept, so a Result holding many
+        rules does not hold a float per value for each of them.
     lower, upper : ndarray of float, shape (n,)
         The bounds used for each point (NaN where a side has no bound).
     method : str
@@ -46,33 +48,69 @@ class Detection:
         For methods that grade what they flag (e.g. a gross-range test with a
         suspect span and a fail span): the QARTOD code (3 SUSPECT or 4 FAIL)
         of each flagged point. None means the rule's severity applies.
+
+    A Detection is immutable: its attributes cannot be reassigned.
     """
+
+    __slots__ = ("mask", "evaluated", "_score", "lower", "upper", "method", "params", "stats",
+                 "note", "grade")
 
     mask: np.ndarray
     evaluated: np.ndarray
-    score: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     method: str
-    params: dict[str, Any] = field(default_factory=dict)
-    stats: dict[str, float] = field(default_factory=dict)
-    note: str = ""
-    grade: np.ndarray | None = None
+    params: dict[str, Any]
+    stats: dict[str, float]
+    note: str
+    grade: np.ndarray | None
 
-    def __post_init__(self) -> None:
-        n = self.mask.shape[0]
-        for name in ("evaluated", "score", "lower", "upper", "grade"):
+    def __init__(self, mask: np.ndarray, evaluated: np.ndarray,
+                 score: np.ndarray | Callable[[], np.ndarray], lower: np.ndarray,
+                 upper: np.ndarray, method: str, params: dict[str, Any] | None = None,
+                 stats: dict[str, float] | None = None, note: str = "",
+                 grade: np.ndarray | None = None) -> None:
+        put = object.__setattr__
+        put(self, "mask", mask)
+        put(self, "evaluated", evaluated)
+        put(self, "_score", score)
+        put(self, "lower", lower)
+        put(self, "upper", upper)
+        put(self, "method", method)
+        put(self, "params", {} if params is None else params)
+        put(self, "stats", {} if stats is None else stats)
+        put(self, "note", note)
+        put(self, "grade", grade)
+        n = mask.shape[0]
+        for name in ("evaluated", "lower", "upper", "grade") + (() if callable(score) else ("score",)):
             arr = getattr(self, name)
             if arr is None:
                 continue
             if arr.shape != (n,):
                 raise ValueError(f"Detection.{name} has shape {arr.shape}; expected ({n},)")
-        if np.any(self.mask & ~self.evaluated):
+        if np.any(mask & ~evaluated):
             raise ValueError("Detection.mask flags a point that was not evaluated")
+
+    @property
+    def score(self) -> np.ndarray:
+        """The score per point (see the class docstring)."""
+        s = self._score
+        return s() if callable(s) else s
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Detection is immutable: cannot assign {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Detection is immutable: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return (f"Detection(method={self.method!r}, n={self.mask.shape[0]}, "
+                f"evaluated={self.n_evaluated}, outliers={self.n_outliers}, note={self.note!r})")
 
     def __reduce__(self):
         # Bounds that are one value for the whole series are stride-0 views: ship the value,
-        # not n copies of it (Dask sends Detections between processes).
+        # not n copies of it (Dask sends Detections between processes). A score computed on
+        # access is shipped computed.
         state = {}
         for name in ("mask", "evaluated", "score", "lower", "upper", "grade"):
             arr = getattr(self, name)

@@ -51,23 +51,33 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
            *, fences: bool = False) -> Detection:
     """Shared driver: reference statistics -> the method's rule -> Detection.
 
-    ``rule(x, st, params)`` returns ``(usable, score, lower, upper, degenerate,
+    ``rule(x, st, params)`` returns ``(usable, score_of, lower, upper, degenerate,
     remark)``: ``usable`` marks values whose reference set gives a usable
-    scale, ``degenerate`` names the reason when none does, ``remark`` notes a
+    scale, ``score_of()`` computes the score (a fresh array), ``degenerate``
+    names the reason when no value has a usable scale, ``remark`` notes a
     fallback taken. ``fences=True`` flags by comparing values with the bounds
     (as the seed's quartile rules do) instead of ``|score| > threshold``.
+
+    Memory: against the whole series (one set of statistics) and on values that
+    cannot change (a read-only array, as the engine passes), the Detection
+    keeps no score array: it recomputes it, identically, when asked for
+    (:class:`~aquaflag.detection.Detection`); a fence rule then never computes
+    it at all here.
     """
     x = as_float(values)
     ctx = {k: params[k] for k in ("window", "center", "min_periods", "by", "doy_window")}
     st = reference_stats(x, needed, times=times, method=method, **ctx)
     present = ~np.isnan(x)
     enough = st["count"] >= params["min_periods"]
-    usable, score, lower, upper, degenerate, remark = rule(x, st, params)
+    usable, score_of, lower, upper, degenerate, remark = rule(x, st, params)
     evaluated = present & enough & usable
-    score = np.asarray(score, dtype=np.float64)
-    if score.base is not None or not score.flags.writeable:
-        score = score.copy()
-    score[~evaluated] = np.nan  # in place: long series hold few full-size temporaries
+    whole = params["window"] is None and params["by"] is None
+
+    def score() -> np.ndarray:
+        s = score_of()
+        s[~evaluated] = np.nan  # in place: long series hold few full-size temporaries
+        return s
+
     judged = enough & usable  # bounds exist where the reference set gives a usable scale
     # whole series: one pair of bounds, stored as a read-only broadcast view (no memory)
     lower = np.broadcast_to(np.where(judged, lower, np.nan), x.shape)
@@ -75,14 +85,25 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
     with np.errstate(invalid="ignore"):
         if fences:  # the seed compares values with the fences
             mask = evaluated & ((x < lower) | (x > upper))
+            scores = None
         else:
             t = params["threshold"]
-            mask = evaluated & ((score > t) | (score < -t))  # |score| > t, without a copy
-    whole = params["window"] is None and params["by"] is None
+            scores = score()
+            mask = evaluated & ((scores > t) | (scores < -t))  # |score| > t, without a copy
+    deferred = whole and not x.flags.writeable and x.size > _DEFER_MIN
+    if deferred:
+        del scores  # recomputed, identically, when asked for
+        kept = score
+    else:
+        kept = score() if scores is None else scores
     stats = {k: float(v) for k, v in st.items() if k != "count"} if whole else {}
     note = _note(present, enough, usable, evaluated, whole, params, degenerate) or remark
-    return Detection(mask=mask, evaluated=evaluated, score=score, lower=lower, upper=upper,
+    return Detection(mask=mask, evaluated=evaluated, score=kept, lower=lower, upper=upper,
                      method=method, params=dict(params), stats=stats, note=note)
+
+
+#: Scores of series at least this long are recomputed on access rather than kept.
+_DEFER_MIN = 10_000
 
 
 def _note(present, enough, usable, evaluated, whole, params, degenerate) -> str:
@@ -169,11 +190,16 @@ def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
 
 def _zscore_rule(x, st, params):
     scale = _floor(st["std"], params["min_scale"])
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with np.errstate(invalid="ignore"):
         # a spread at float round-off level is no spread: equal values never give z != 0
         usable = scale > ROUNDOFF * np.abs(st["mean"])
-        score = x - st["mean"]
-        score /= scale  # in place: one full-size array per long series
+
+    def score_of():
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            score = x - st["mean"]
+            score /= scale  # in place: one full-size array per long series
+        return score
+
     t = params["threshold"]
     remark = ""
     n = st["count"]
@@ -181,7 +207,7 @@ def _zscore_rule(x, st, params):
         remark = (f"with {int(n)} values no |z| can exceed (n-1)/sqrt(n) = "
                   f"{(n - 1) / np.sqrt(n):.3g} <= threshold {t:g}: nothing can be flagged "
                   "(Shiffler 1988); use modified_zscore for short series")
-    return (usable, score, st["mean"] - t * scale, st["mean"] + t * scale,
+    return (usable, score_of, st["mean"] - t * scale, st["mean"] + t * scale,
             "constant series (std = 0, or only float round-off): nothing to judge", remark)
 
 
@@ -254,23 +280,28 @@ def _modified_zscore_rule(x, st, params):
         base = np.where(mad > 0, mad / MAD_FACTOR, MEANAD_FACTOR * st["mean_abs_dev"])
         scale = _floor(base, params["min_scale"])
         use_mad = (mad > 0) & (scale == base)
-        # the seed's expression exactly where the MAD itself is the scale
-        if np.ndim(use_mad) == 0:  # whole series: one branch, computed in place
-            score = x - med
-            if use_mad:
-                score *= MAD_FACTOR
-                score /= mad
-            else:
-                score /= scale
-        else:
-            score = np.where(use_mad, MAD_FACTOR * (x - med) / mad, (x - med) / scale)
         usable = scale > 0
+
+    def score_of():
+        # the seed's expression exactly where the MAD itself is the scale
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if np.ndim(use_mad) == 0:  # whole series: one branch, computed in place
+                score = x - med
+                if use_mad:
+                    score *= MAD_FACTOR
+                    score /= mad
+                else:
+                    score /= scale
+            else:
+                score = np.where(use_mad, MAD_FACTOR * (x - med) / mad, (x - med) / scale)
+        return score
+
     t = params["threshold"]
     remark = ""
     if np.any((mad == 0) & usable):
         remark = ("MAD = 0 (over half the values equal the median): scale taken as "
                   "1.253314 x mean absolute deviation (Iglewicz & Hoaglin)")
-    return (usable, score, med - t * scale, med + t * scale,
+    return (usable, score_of, med - t * scale, med + t * scale,
             "constant series (MAD = 0 and mean absolute deviation = 0): nothing to judge", remark)
 
 
@@ -284,17 +315,22 @@ def _fences(x, q1, q3, lo_width, hi_width, threshold):
     """
     lower = q1 - lo_width
     upper = q3 + hi_width
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with np.errstate(invalid="ignore"):
         usable = (hi_width > 0) & (lo_width > 0)
-        # in place, side by side (a long series then holds one full-size float array)
-        score = np.zeros_like(x)
-        above = x > q3
-        np.subtract(x, q3, out=score, where=above)
-        np.divide(score, hi_width / threshold, out=score, where=above)
-        below = x < q1
-        np.subtract(x, q1, out=score, where=below)
-        np.divide(score, lo_width / threshold, out=score, where=below)
-    return (usable, score, lower, upper,
+
+    def score_of():
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            # in place, side by side (a long series then holds one full-size float array)
+            score = np.zeros_like(x)
+            above = x > q3
+            np.subtract(x, q3, out=score, where=above)
+            np.divide(score, hi_width / threshold, out=score, where=above)
+            below = x < q1
+            np.subtract(x, q1, out=score, where=below)
+            np.divide(score, lo_width / threshold, out=score, where=below)
+        return score
+
+    return (usable, score_of, lower, upper,
             "IQR = 0 (over half the values are equal): fences undefined, nothing judged", "")
 
 
