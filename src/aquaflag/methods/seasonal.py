@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from .._optional import require
 from ..detection import Detection
 from ..errors import ParameterError
+from ..kernels.stl import stl
 from ..registry import Boolean, Interval, register
 from ._common import MAD_FACTOR, NAT, robust_scale, time_ns
 
@@ -77,15 +77,14 @@ def _fmt_step(step_ns: int) -> str:
 
 def _stl_level(y: np.ndarray, period: int, seasonal: int, robust: bool):
     """trend + seasonal of STL with R's ``stl`` defaults; also the robustness weights."""
-    STL = require("statsmodels.tsa.seasonal", extra="stats", feature="stl_residual").STL
     trend_len = _odd_at_least(1.5 * period / (1 - 1.5 / seasonal))
     low_len = period + 1 if period % 2 == 0 else period + 2  # smallest odd > period
-    fit = STL(
-        y, period=period, seasonal=seasonal, trend=trend_len, low_pass=low_len,
-        robust=robust, seasonal_jump=math.ceil(seasonal / 10),
-        trend_jump=math.ceil(trend_len / 10), low_pass_jump=math.ceil(low_len / 10),
-    ).fit(inner_iter=1 if robust else 2, outer_iter=ROBUST_OUTER if robust else 0)
-    return np.asarray(fit.trend) + np.asarray(fit.seasonal), np.asarray(fit.weights)
+    season, trend, weights = stl(
+        y, period, seasonal=seasonal, trend=trend_len, low_pass=low_len,
+        seasonal_jump=math.ceil(seasonal / 10), trend_jump=math.ceil(trend_len / 10),
+        low_pass_jump=math.ceil(low_len / 10), inner_iter=1 if robust else 2,
+        outer_iter=ROBUST_OUTER if robust else 0, feature="stl_residual")
+    return trend + season, weights
 
 
 #: In robust mode, values beyond this many times ``threshold`` robust
