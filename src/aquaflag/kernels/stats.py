@@ -220,16 +220,17 @@ def medcouple(values, *, rng: np.random.Generator | int | None = 0) -> float:
     return medcouple_owned(finite(values), rng=rng)
 
 
-def medcouple_owned(x: np.ndarray, *, rng=0) -> float:
+def medcouple_owned(x: np.ndarray, *, rng=0, presorted: bool = False) -> float:
     """:func:`medcouple` of ``x`` (float64, no NaN), using ``x`` itself as work space.
 
-    ``x`` is sorted and then overwritten; callers that own a copy save a
-    full-size copy on long series.
+    ``x`` is sorted (unless ``presorted``: the caller has sorted it) and then
+    overwritten; callers that own a copy save a full-size copy on long series.
     """
     n = x.size
     if n == 0:
         return float("nan")
-    x.sort()
+    if not presorted:
+        x.sort()
     if np.isinf(x[0]) or np.isinf(x[-1]):
         return float("nan")
     with np.errstate(over="ignore"):

@@ -124,6 +124,11 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
     return out
 
 
+#: Up to this many values, the quartiles of a medcouple rule are taken from a sorted copy
+#: (faster); beyond, in place (no full-size copy).
+_PRESORT_MAX = 1 << 21
+
+
 def _whole(xf: np.ndarray, needed) -> dict[str, float]:
     """Statistics of one reference set (non-NaN values), as the seed computes them.
 
@@ -140,7 +145,16 @@ def _whole(xf: np.ndarray, needed) -> dict[str, float]:
     mad_block = bool({"median", "mad", "mean_abs_dev"} & set(needed))
     if "mc" in needed and mad_block:
         st["mc"] = medcouple(xf)  # on a copy: xf is still needed below
-    if "q1" in needed or "q3" in needed:
+    quartiles = "q1" in needed or "q3" in needed
+    if "mc" in needed and not mad_block and quartiles and xf.size <= _PRESORT_MAX:
+        # the medcouple sorts anyway: sort first, and the quartiles' partition of a sorted
+        # copy is ~5x cheaper than of the raw values (same values: a quantile depends
+        # only on the values, not their order)
+        xf.sort()
+        st["q1"], st["q3"] = (float(v) for v in np.quantile(xf, (0.25, 0.75)))
+        st["mc"] = medcouple_owned(xf, presorted=True)  # last: uses xf as its work space
+        return st
+    if quartiles:
         st["q1"], st["q3"] = (float(v) for v in np.quantile(xf, (0.25, 0.75), overwrite_input=True))
     if "mc" in needed and not mad_block:
         st["mc"] = medcouple_owned(xf)  # last: uses xf as its work space
