@@ -145,10 +145,24 @@ def _emit(u, p, v, q, ra, rb, keys, idx, step, limit):
     that the sample cannot alias with the rows' length. At most ``limit`` keys,
     each with its flat pair index ``i*q + j``. Returns how many were written.
     """
-    pos = 0.0  # flat position of the row's first band key
     k = 0
-    jitter = step != 1.0
-    nxt = 0.5 * step if jitter else 0.0  # flat position of the next key to take
+    if step == 1.0:  # every key of the band
+        for i in range(p):
+            jb = rb[i]
+            je = min(ra[i], jb + (limit - k))
+            if je <= jb:
+                if k >= limit:
+                    break
+                continue
+            ui = u[i]
+            base = i * q
+            for j in range(jb, je):
+                keys[k] = v[j] / ui
+                idx[k] = base + j
+                k += 1
+        return k
+    pos = 0.0  # flat position of the row's first band key
+    nxt = 0.5 * step  # flat position of the next key to take
     for i in range(p):
         jb = rb[i]
         width = ra[i] - jb
@@ -162,11 +176,8 @@ def _emit(u, p, v, q, ra, rb, keys, idx, step, limit):
             keys[k] = v[j] / ui
             idx[k] = i * q + j
             k += 1
-            if jitter:
-                f = k * _PHI
-                nxt = (k + f - math.floor(f)) * step
-            else:
-                nxt += 1.0
+            f = k * _PHI
+            nxt = (k + f - math.floor(f)) * step
         pos += width
     return k
 
@@ -269,8 +280,8 @@ def select_regular(u, p, v, q, r, m, cap, cand, cidx, sample, sidx, hint, d, ra,
         medcouple; NaN for none) and the spacing of kernel values near it (kernel
         value per rank). The first count, at the hint, tells on which side the
         answer lies and how many ranks away (Δ); the second pivot is placed
-        about ``1.25 Δ`` ranks beyond, using ``d``, and gallops further out (twice
-        the distance each time) while it falls short. After a few tries the
+        about ``Δ + 1.5 √Δ + 1`` ranks beyond, using ``d``, and gallops further out
+        (twice the distance each time) while it falls short. After a few tries the
         sampling rounds take over.
     ra, rb : int arrays of size >= p
         Work space: per row, the band's first column beyond its largest key (ra) and
@@ -386,7 +397,7 @@ def select_regular(u, p, v, q, r, m, cap, cand, cidx, sample, sidx, hint, d, ra,
             # the answer lies below the hint (side -1) or at/above it; ranks away:
             toward = -1 if side < 0 else 1
             delta = (ga - r) if side < 0 else (r_hi - ga + 1)
-            step = d * (1.25 * delta + 2.0 * math.sqrt(delta) + 2.0)
+            step = d * (delta + 1.5 * math.sqrt(delta) + 1.0)
             tries = 1
         elif tries > 0:
             if side == 0:  # bracketed: [hint, hint -+ step] holds the answer

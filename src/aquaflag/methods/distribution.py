@@ -475,6 +475,8 @@ def _adjusted_boxplot_rule(x, st, params):
     spread = _floor(st["q3"] - st["q1"], params["min_scale"])
     mc, t = st["mc"], params["threshold"]
     with np.errstate(invalid="ignore"):
-        lo_w = np.where(mc >= 0, t * np.exp(-4 * mc) * spread, t * np.exp(-3 * mc) * spread)
-        hi_w = np.where(mc >= 0, t * np.exp(3 * mc) * spread, t * np.exp(4 * mc) * spread)
+        # one exp per value and side (the same numbers as choosing between two exps)
+        pos = mc >= 0
+        lo_w = t * np.exp(np.where(pos, -4 * mc, -3 * mc)) * spread
+        hi_w = t * np.exp(np.where(pos, 3 * mc, 4 * mc)) * spread
     return _fences(x, st["q1"], st["q3"], lo_w, hi_w, t)
