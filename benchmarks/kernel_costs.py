@@ -67,9 +67,9 @@ elif case == "rolling_ab_w8640_per_window":
     # for code whose rolling medcouple is O(w^2) per window (the whole case would take days):
     # the compiled kernel's medcouple of one full window of 8,640 values, times 10^6 windows
     from aquaflag.kernels._numba import _medcouple_sorted
-    buf = np.sort(sensor(8640).dropna().to_numpy()); c = buf.size
-    work = np.empty(c * c + c); size = 10**6 * 8; repeat = 3
-    fn = lambda: _medcouple_sorted(buf, c, work)
+    buf = np.sort(sensor(8640).dropna().to_numpy()); cw = buf.size
+    work = np.empty(cw * cw + cw); size = 10**6 * 8; repeat = 3
+    fn = lambda: _medcouple_sorted(buf, cw, work)
     warm = lambda: _medcouple_sorted(buf[:100], 100, work)
 elif case == "stl_1e6":
     s = sensor(10**6, "15min"); size = s.to_numpy().nbytes; repeat = 1

@@ -29,6 +29,8 @@ Common conventions
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..detection import Detection
@@ -90,8 +92,8 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
             t = params["threshold"]
             scores = score()
             mask = evaluated & ((scores > t) | (scores < -t))  # |score| > t, without a copy
-    deferred = whole and not x.flags.writeable and x.size > _DEFER_MIN
-    if deferred:
+    kept: np.ndarray | Callable[[], np.ndarray]
+    if whole and not x.flags.writeable and x.size > _DEFER_MIN:
         del scores  # recomputed, identically, when asked for
         kept = score
     else:
