@@ -49,14 +49,17 @@ class Detection:
         suspect span and a fail span): the QARTOD code (3 SUSPECT or 4 FAIL)
         of each flagged point. None means the rule's severity applies.
 
-    A Detection is immutable: its attributes cannot be reassigned.
+    A Detection is immutable: its attributes cannot be reassigned. Memory: a
+    mask with few flagged points is kept as their positions (8 bytes per
+    flagged point instead of 1 per value) and given back as a fresh boolean
+    array on access; ``evaluated``, like ``score``, may be given as a function
+    that recomputes it (from values that cannot change). A Result with many
+    rules on long series then holds little beyond its data.
     """
 
-    __slots__ = ("mask", "evaluated", "_score", "lower", "upper", "method", "params", "stats",
-                 "note", "grade")
+    __slots__ = ("_mask", "_evaluated", "_score", "lower", "upper", "method", "params", "stats",
+                 "note", "grade", "_n")
 
-    mask: np.ndarray
-    evaluated: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     method: str
@@ -65,14 +68,23 @@ class Detection:
     note: str
     grade: np.ndarray | None
 
-    def __init__(self, mask: np.ndarray, evaluated: np.ndarray,
+    def __init__(self, mask: np.ndarray, evaluated: np.ndarray | Callable[[], np.ndarray],
                  score: np.ndarray | Callable[[], np.ndarray], lower: np.ndarray,
                  upper: np.ndarray, method: str, params: dict[str, Any] | None = None,
                  stats: dict[str, float] | None = None, note: str = "",
                  grade: np.ndarray | None = None) -> None:
         put = object.__setattr__
-        put(self, "mask", mask)
-        put(self, "evaluated", evaluated)
+        n = mask.shape[0]
+        put(self, "_n", n)
+        ev = evaluated() if callable(evaluated) else evaluated
+        for name, arr in (("evaluated", ev), ("lower", lower), ("upper", upper), ("grade", grade),
+                          ("score", None if callable(score) else score)):
+            if arr is not None and arr.shape != (n,):
+                raise ValueError(f"Detection.{name} has shape {arr.shape}; expected ({n},)")
+        if np.any(mask & ~ev):
+            raise ValueError("Detection.mask flags a point that was not evaluated")
+        put(self, "_mask", _Flagged.of(mask))
+        put(self, "_evaluated", evaluated)
         put(self, "_score", score)
         put(self, "lower", lower)
         put(self, "upper", upper)
@@ -81,15 +93,18 @@ class Detection:
         put(self, "stats", {} if stats is None else stats)
         put(self, "note", note)
         put(self, "grade", grade)
-        n = mask.shape[0]
-        for name in ("evaluated", "lower", "upper", "grade") + (() if callable(score) else ("score",)):
-            arr = getattr(self, name)
-            if arr is None:
-                continue
-            if arr.shape != (n,):
-                raise ValueError(f"Detection.{name} has shape {arr.shape}; expected ({n},)")
-        if np.any(mask & ~evaluated):
-            raise ValueError("Detection.mask flags a point that was not evaluated")
+
+    @property
+    def mask(self) -> np.ndarray:
+        """True where the method flags the value (see the class docstring)."""
+        m = self._mask
+        return m.array() if isinstance(m, _Flagged) else m
+
+    @property
+    def evaluated(self) -> np.ndarray:
+        """True where the method could judge the value (see the class docstring)."""
+        e = self._evaluated
+        return e() if callable(e) else e
 
     @property
     def score(self) -> np.ndarray:
@@ -104,7 +119,7 @@ class Detection:
         raise AttributeError(f"Detection is immutable: cannot delete {name!r}")
 
     def __repr__(self) -> str:
-        return (f"Detection(method={self.method!r}, n={self.mask.shape[0]}, "
+        return (f"Detection(method={self.method!r}, n={self._n}, "
                 f"evaluated={self.n_evaluated}, outliers={self.n_outliers}, note={self.note!r})")
 
     def __reduce__(self):
@@ -141,7 +156,14 @@ class Detection:
     @property
     def n_outliers(self) -> int:
         """Number of flagged points."""
-        return int(self.mask.sum())
+        m = self._mask
+        return m.rows.size if isinstance(m, _Flagged) else int(m.sum())
+
+    @property
+    def flagged(self) -> np.ndarray:
+        """Positions of the flagged points, ascending (``np.flatnonzero(mask)``)."""
+        m = self._mask
+        return m.rows if isinstance(m, _Flagged) else np.flatnonzero(m)
 
     @property
     def n_evaluated(self) -> int:
@@ -197,6 +219,37 @@ class Detection:
         none = np.zeros(n, dtype=bool)
         return cls(none, none.copy(), nan, nan.copy(), nan.copy(), method, dict(params),
                    dict(stats or {}), note)
+
+
+class _Flagged:
+    """A boolean mask kept as the positions of its True values (few of them)."""
+
+    __slots__ = ("rows", "n")
+
+    #: Kept as positions when at most this share of the values is flagged.
+    MAX_SHARE = 1 / 16
+
+    def __init__(self, rows: np.ndarray, n: int) -> None:
+        self.rows = rows
+        self.n = n
+
+    @classmethod
+    def of(cls, mask: np.ndarray):
+        """``mask`` itself, or its positions when they take less memory."""
+        n = mask.shape[0]
+        if n < 1024 or mask.dtype != np.bool_ or mask.ndim != 1:
+            return mask
+        hits = int(np.count_nonzero(mask))
+        if hits > cls.MAX_SHARE * n:
+            return mask
+        rows = np.flatnonzero(mask)
+        rows.flags.writeable = False
+        return cls(rows, n)
+
+    def array(self) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        out[self.rows] = True
+        return out
 
 
 def _rebuild(arrays: dict, method: str, params: dict, stats: dict, note: str) -> Detection:

@@ -207,11 +207,12 @@ class Result:
             rule_codes = np.where(det.evaluated, np.uint8(Flag.GOOD), np.uint8(Flag.NOT_EVALUATED))
             np.copyto(rule_codes, hit, where=det.mask)
             codes[:, j] = combine(codes[:, j], rule_codes)
-        codes[np.isnan(self._values())] = int(Flag.MISSING)
+        for j, col in enumerate(self.columns):  # column by column: no copy of the whole frame
+            codes[np.isnan(self._column_values(col)), j] = int(Flag.MISSING)
         return codes
 
-    def _values(self) -> np.ndarray:
-        return self.data.to_numpy(dtype=np.float64, na_value=np.nan)
+    def _column_values(self, column) -> np.ndarray:
+        return self.data[column].to_numpy(dtype=np.float64, na_value=np.nan)
 
     @property
     def outliers(self) -> pd.DataFrame:
@@ -224,13 +225,13 @@ class Result:
         parts = []
         times = self.data.index
         for col, rule, det in self._items():
-            idx = np.flatnonzero(det.mask)
+            idx = det.flagged
             if idx.size == 0:
                 continue
             parts.append(pd.DataFrame({
                 "column": col,
                 "time": times[idx],
-                "value": self.data[col].to_numpy(dtype=np.float64, na_value=np.nan)[idx],
+                "value": self._column_values(col)[idx],
                 "rule": rule.label,
                 "method": rule.method,
                 "score": det.score[idx],
@@ -272,7 +273,7 @@ class Result:
         order = {c: i for i, c in enumerate(self.columns)}
         rows = [
             (order[col], int(i), rule.label, det, int(i))
-            for col, rule, det in self._items() for i in np.flatnonzero(det.mask)
+            for col, rule, det in self._items() for i in det.flagged
         ]
         rows.sort(key=lambda r: (r[0], r[1]))
         return [(lab, det, i) for _, _, lab, det, i in rows]
@@ -380,5 +381,7 @@ class Result:
 
 def extreme(arr: np.ndarray, pick) -> float:
     """``pick`` (np.min or np.max) of the non-NaN bounds; NaN when there are none."""
+    if arr.ndim == 1 and arr.size > 1 and arr.strides == (0,):  # one bound for the whole series
+        arr = arr[:1]
     finite = arr[~np.isnan(arr)]
     return float(pick(finite)) if finite.size else float("nan")

@@ -160,3 +160,36 @@ def test_detection_is_immutable_and_pickles_a_deferred_score():
     back = pickle.loads(pickle.dumps(det))
     np.testing.assert_array_equal(back.score, det.score)
     assert back.lower.strides == (0,)  # a whole-series bound still travels as one value
+
+
+def test_compact_mask_and_deferred_evaluated_give_the_same_arrays():
+    """Few flagged points are kept as positions, and `evaluated` of a whole-series rule on
+    read-only values is recomputed: what a Detection gives back is unchanged."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=40_000)
+    x[rng.integers(0, x.size, 30)] += 20
+    x[::97] = np.nan
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    for fn in (zscore, modified_zscore, iqr, adjusted_boxplot):
+        lazy, eager = fn(frozen), fn(x.copy())
+        assert callable(lazy._evaluated) and not callable(eager._evaluated)
+        assert not isinstance(lazy._mask, np.ndarray)  # a few flagged points: positions
+        np.testing.assert_array_equal(lazy.mask, eager.mask)
+        np.testing.assert_array_equal(lazy.evaluated, eager.evaluated)
+        np.testing.assert_array_equal(lazy.flagged, np.flatnonzero(eager.mask))
+        assert lazy.n_outliers == eager.n_outliers and lazy.n_evaluated == eager.n_evaluated
+        assert lazy.mask.dtype == bool and lazy.mask.shape == x.shape
+
+
+def test_many_flagged_points_keep_the_boolean_mask():
+    from aquaflag.detection import Detection
+
+    mask = np.zeros(5000, dtype=bool)
+    mask[::3] = True
+    det = Detection(mask, np.ones(5000, dtype=bool), np.zeros(5000), np.zeros(5000),
+                    np.zeros(5000), "m")
+    assert det._mask is mask and det.n_outliers == mask.sum()
+    with pytest.raises(ValueError, match="not evaluated"):
+        Detection(mask, np.zeros(5000, dtype=bool), np.zeros(5000), np.zeros(5000),
+                  np.zeros(5000), "m")

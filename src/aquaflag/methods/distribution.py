@@ -62,24 +62,29 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
 
     Memory: against the whole series (one set of statistics) and on values that
     cannot change (a read-only array, as the engine passes), the Detection
-    keeps no score array: it recomputes it, identically, when asked for
-    (:class:`~aquaflag.detection.Detection`); a fence rule then never computes
-    it at all here.
+    keeps neither a score nor an evaluated array: it recomputes them,
+    identically, when asked for (:class:`~aquaflag.detection.Detection`); a
+    fence rule never computes the score here at all. With the mask kept as the
+    flagged positions, such a rule holds a few bytes per flagged value.
     """
     x = as_float(values)
     ctx = {k: params[k] for k in ("window", "center", "min_periods", "by", "doy_window")}
     st = reference_stats(x, needed, times=times, method=method, **ctx)
-    present = ~np.isnan(x)
     enough = st["count"] >= params["min_periods"]
     usable, score_of, lower, upper, degenerate, remark = rule(x, st, params)
-    evaluated = present & enough & usable
     whole = params["window"] is None and params["by"] is None
+    # against the whole series, on values that cannot change: keep functions, not arrays
+    defer = whole and not x.flags.writeable and x.size > _DEFER_MIN
 
-    def score() -> np.ndarray:
+    def evaluated_of() -> np.ndarray:
+        return ~np.isnan(x) & enough & usable
+
+    def score_masked(evaluated: np.ndarray) -> np.ndarray:
         s = score_of()
         s[~evaluated] = np.nan  # in place: long series hold few full-size temporaries
         return s
 
+    evaluated = evaluated_of()
     judged = enough & usable  # bounds exist where the reference set gives a usable scale
     # whole series: one pair of bounds, stored as a read-only broadcast view (no memory)
     lower = np.broadcast_to(np.where(judged, lower, np.nan), x.shape)
@@ -90,17 +95,20 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
             scores = None
         else:
             t = params["threshold"]
-            scores = score()
+            scores = score_masked(evaluated)
             mask = evaluated & ((scores > t) | (scores < -t))  # |score| > t, without a copy
+    note = _note(evaluated, enough, usable, whole, params, degenerate, x) or remark
     kept: np.ndarray | Callable[[], np.ndarray]
-    if whole and not x.flags.writeable and x.size > _DEFER_MIN:
+    kept_ev: np.ndarray | Callable[[], np.ndarray]
+    if defer:
         del scores  # recomputed, identically, when asked for
-        kept = score
+        kept = lambda: score_masked(evaluated_of())  # noqa: E731
+        kept_ev = evaluated_of
     else:
-        kept = score() if scores is None else scores
+        kept = score_masked(evaluated) if scores is None else scores
+        kept_ev = evaluated
     stats = {k: float(v) for k, v in st.items() if k != "count"} if whole else {}
-    note = _note(present, enough, usable, evaluated, whole, params, degenerate) or remark
-    return Detection(mask=mask, evaluated=evaluated, score=kept, lower=lower, upper=upper,
+    return Detection(mask=mask, evaluated=kept_ev, score=kept, lower=lower, upper=upper,
                      method=method, params=dict(params), stats=stats, note=note)
 
 
@@ -108,8 +116,8 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
 _DEFER_MIN = 10_000
 
 
-def _note(present, enough, usable, evaluated, whole, params, degenerate) -> str:
-    n_present = int(present.sum())
+def _note(evaluated, enough, usable, whole, params, degenerate, x) -> str:
+    n_present = int(np.count_nonzero(~np.isnan(x)))
     if whole:
         if n_present and not np.any(enough):
             return f"{n_present} non-missing value(s): at least {params['min_periods']} are needed"
