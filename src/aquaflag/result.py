@@ -205,7 +205,8 @@ class Result:
             j = pos[col]
             hit = det.grade if det.grade is not None else np.uint8(severity_flag(rule.severity))
             rule_codes = np.where(det.evaluated, np.uint8(Flag.GOOD), np.uint8(Flag.NOT_EVALUATED))
-            np.copyto(rule_codes, hit, where=det.mask)
+            flagged = det.flagged  # positions: no full-size mask needed
+            rule_codes[flagged] = hit[flagged] if det.grade is not None else hit
             codes[:, j] = combine(codes[:, j], rule_codes)
         for j, col in enumerate(self.columns):  # column by column: no copy of the whole frame
             codes[np.isnan(self._column_values(col)), j] = int(Flag.MISSING)
