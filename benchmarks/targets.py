@@ -47,7 +47,7 @@ elif case == "hampel_1e6_w96":
     fn = lambda: aquaflag.detect(x, method="hampel", window=96); size = x.to_numpy().nbytes
 elif case == "rolling_mad_1e6_w96":
     from aquaflag.kernels import rolling
-    x = rng.normal(size=10**6); b = rolling.window_bounds(10**6, 96)
+    x = rng.normal(size=10**6); b = rolling.window_bounds(10**6, count=96)
     fn = lambda: rolling.rolling_robust(x, *b); size = x.nbytes
 elif case == "sensor_config_site_year":
     x = aquaflag.datasets.sensor_demo(days=365)
