@@ -22,7 +22,8 @@ from pathlib import Path
 CHILD = r'''
 import json, sys, time
 import numpy as np, pandas as pd
-import aquaflag, aquaflag.stats, aquaflag.datasets
+import aquaflag, aquaflag.datasets
+import aquaflag.kernels.stats
 case = sys.argv[1]
 rng = np.random.default_rng(0)
 
@@ -33,7 +34,7 @@ def rss():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
 
 if case == "medcouple_1e6":
-    x = rng.gamma(2.0, size=10**6); fn = lambda: aquaflag.stats.medcouple(x); size = x.nbytes
+    x = rng.gamma(2.0, size=10**6); fn = lambda: aquaflag.kernels.stats.medcouple(x); size = x.nbytes
 elif case == "seed4_100x1e5":
     x = pd.DataFrame(rng.gamma(2.0, size=(10**5, 100)), columns=[f"c{i}" for i in range(100)],
                      index=pd.date_range("2020", periods=10**5, freq="5min"))
@@ -45,8 +46,8 @@ elif case == "hampel_1e6_w96":
     x = pd.Series(rng.normal(size=10**6), name="x")
     fn = lambda: aquaflag.detect(x, method="hampel", window=96); size = x.to_numpy().nbytes
 elif case == "rolling_mad_1e6_w96":
-    from aquaflag import rolling
-    x = rng.normal(size=10**6); b = rolling.window_bounds(10**6, 96)
+    from aquaflag.kernels import rolling
+    x = rng.normal(size=10**6); b = rolling.window_bounds(10**6, count=96)
     fn = lambda: rolling.rolling_robust(x, *b); size = x.nbytes
 elif case == "sensor_config_site_year":
     x = aquaflag.datasets.sensor_demo(days=365)

@@ -212,16 +212,18 @@ class Result:
             j = pos[col]
             hit = det.grade if det.grade is not None else np.uint8(severity_flag(rule.severity))
             rule_codes = np.where(det.evaluated, np.uint8(Flag.GOOD), np.uint8(Flag.NOT_EVALUATED))
-            np.copyto(rule_codes, hit, where=det.mask)
+            flagged = det.flagged  # positions: no full-size mask needed
+            rule_codes[flagged] = hit[flagged] if det.grade is not None else hit
             codes[:, j] = combine(codes[:, j], rule_codes)
-        codes[np.isnan(self._values())] = int(Flag.MISSING)
+        for j, col in enumerate(self.columns):  # column by column: no copy of the whole frame
+            codes[np.isnan(self._column_values(col)), j] = int(Flag.MISSING)
         if self.human is not None and len(self.human):
             j = self.human["column"].map(pos).to_numpy(dtype=np.int64)
             codes[self.human["row"].to_numpy(dtype=np.int64), j] = self.human["flag"].to_numpy(dtype=np.uint8)
         return codes
 
-    def _values(self) -> np.ndarray:
-        return self.data.to_numpy(dtype=np.float64, na_value=np.nan)
+    def _column_values(self, column) -> np.ndarray:
+        return self.data[column].to_numpy(dtype=np.float64, na_value=np.nan)
 
     @property
     def outliers(self) -> pd.DataFrame:
@@ -234,13 +236,13 @@ class Result:
         parts = []
         times = self.data.index
         for col, rule, det in self.items():
-            idx = np.flatnonzero(det.mask)
+            idx = det.flagged
             if idx.size == 0:
                 continue
             parts.append(pd.DataFrame({
                 "column": col,
                 "time": times[idx],
-                "value": self.data[col].to_numpy(dtype=np.float64, na_value=np.nan)[idx],
+                "value": self._column_values(col)[idx],
                 "rule": rule.label,
                 "method": rule.method,
                 "score": det.score[idx],
@@ -288,12 +290,11 @@ class Result:
     def _with_human_rows(self, table: pd.DataFrame) -> pd.DataFrame:
         """Provenance rows for technicians' decisions: rule "human", who and why."""
         h = self.human
-        values = self._values()
         pos = {c: i for i, c in enumerate(self.columns)}
         rows = h["row"].to_numpy(dtype=np.int64)
         human = pd.DataFrame({
             "column": h["column"].to_numpy(), "time": self.data.index[rows],
-            "value": values[rows, h["column"].map(pos).to_numpy(dtype=np.int64)],
+            "value": [self._column_values(c)[r] for c, r in zip(h["column"], rows)],
             "rule": "human", "method": "decision: " + h["action"].astype(str),
             "parameters": ("by " + h["reviewer"].astype(str) + ": " + h["reason"].astype(str)).to_numpy(),
             "flag": h["flag"].to_numpy(dtype=np.uint8), "score": np.nan, "lower": np.nan, "upper": np.nan,
@@ -309,7 +310,7 @@ class Result:
         order = {c: i for i, c in enumerate(self.columns)}
         rows = [
             (order[col], int(i), rule.label, det, int(i))
-            for col, rule, det in self.items() for i in np.flatnonzero(det.mask)
+            for col, rule, det in self.items() for i in det.flagged
         ]
         rows.sort(key=lambda r: (r[0], r[1]))
         return [(lab, det, i) for _, _, lab, det, i in rows]
@@ -417,5 +418,7 @@ class Result:
 
 def extreme(arr: np.ndarray, pick) -> float:
     """``pick`` (np.min or np.max) of the non-NaN bounds; NaN when there are none."""
+    if arr.ndim == 1 and arr.size > 1 and arr.strides == (0,):  # one bound for the whole series
+        arr = arr[:1]
     finite = arr[~np.isnan(arr)]
     return float(pick(finite)) if finite.size else float("nan")

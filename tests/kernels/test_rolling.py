@@ -29,9 +29,10 @@ def naive(x, starts, ends):
 
 
 def both_paths(x, starts, ends, medcouple=False):
-    small = rolling._robust_numpy(x, starts, ends, medcouple)
-    kernel = rolling._numba_kernel()
-    big = dict(zip(rolling.ROBUST_STATS, kernel(x, starts, ends, medcouple)))
+    """The NumPy path and the compiled kernel, called directly (whatever the input size)."""
+    wanted = rolling._wanted(None, medcouple)
+    small = rolling._robust_numpy(x, starts, ends, wanted)
+    big = rolling._robust_compiled(x, starts, ends, wanted, 0)
     return small, big
 
 

@@ -123,3 +123,73 @@ def test_fence_scores_cross_threshold_exactly_at_the_fence():
     flagged = np.abs(det.score) > 1.5
     np.testing.assert_array_equal(flagged, det.mask)
     assert det.score[4] == 0.0  # between the quartiles
+
+
+@pytest.mark.parametrize("fn", [zscore, modified_zscore, iqr, adjusted_boxplot])
+def test_score_recomputed_on_access_is_the_score_computed_eagerly(fn):
+    """On a long read-only series (what the engine passes) the Detection keeps no score
+    array and recomputes it when asked; it must be the very score of a writable copy."""
+    rng = np.random.default_rng(4)
+    x = rng.gamma(2.0, size=50_000)
+    x[rng.integers(0, x.size, 400)] = np.nan
+    x[:3] = [40.0, -5.0, 0.0]
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    lazy, eager = fn(frozen), fn(x.copy())
+    assert callable(lazy._score) and not callable(eager._score)
+    np.testing.assert_array_equal(lazy.score, eager.score)  # NaN where not evaluated, too
+    np.testing.assert_array_equal(lazy.mask, eager.mask)
+    np.testing.assert_array_equal(lazy.evaluated, eager.evaluated)
+    assert not np.shares_memory(lazy.score, lazy.score)  # a fresh array each time: not kept
+
+
+def test_windowed_and_seasonal_scores_are_kept():
+    x = np.random.default_rng(5).normal(size=20_000)
+    x.flags.writeable = False
+    assert not callable(zscore(x, window=50)._score)
+
+
+def test_detection_is_immutable_and_pickles_a_deferred_score():
+    import pickle
+
+    x = np.random.default_rng(6).normal(size=20_000)
+    x.flags.writeable = False
+    det = iqr(x)
+    with pytest.raises(AttributeError):
+        det.note = "changed"
+    back = pickle.loads(pickle.dumps(det))
+    np.testing.assert_array_equal(back.score, det.score)
+    assert back.lower.strides == (0,)  # a whole-series bound still travels as one value
+
+
+def test_compact_mask_and_deferred_evaluated_give_the_same_arrays():
+    """Few flagged points are kept as positions, and `evaluated` of a whole-series rule on
+    read-only values is recomputed: what a Detection gives back is unchanged."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=40_000)
+    x[rng.integers(0, x.size, 30)] += 20
+    x[::97] = np.nan
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    for fn in (zscore, modified_zscore, iqr, adjusted_boxplot):
+        lazy, eager = fn(frozen), fn(x.copy())
+        assert callable(lazy._evaluated) and not callable(eager._evaluated)
+        assert not isinstance(lazy._mask, np.ndarray)  # a few flagged points: positions
+        np.testing.assert_array_equal(lazy.mask, eager.mask)
+        np.testing.assert_array_equal(lazy.evaluated, eager.evaluated)
+        np.testing.assert_array_equal(lazy.flagged, np.flatnonzero(eager.mask))
+        assert lazy.n_outliers == eager.n_outliers and lazy.n_evaluated == eager.n_evaluated
+        assert lazy.mask.dtype == bool and lazy.mask.shape == x.shape
+
+
+def test_many_flagged_points_keep_the_boolean_mask():
+    from aquaflag.detection import Detection
+
+    mask = np.zeros(5000, dtype=bool)
+    mask[::3] = True
+    det = Detection(mask, np.ones(5000, dtype=bool), np.zeros(5000), np.zeros(5000),
+                    np.zeros(5000), "m")
+    assert det._mask is mask and det.n_outliers == mask.sum()
+    with pytest.raises(ValueError, match="not evaluated"):
+        Detection(mask, np.zeros(5000, dtype=bool), np.zeros(5000), np.zeros(5000),
+                  np.zeros(5000), "m")

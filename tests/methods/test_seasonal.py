@@ -138,3 +138,25 @@ def test_through_evaluate_on_daecheong_weekly():
     det = res.detections[(col, "stl_residual")]
     assert det.stats["period"] == 52 and det.evaluated.sum() > 300
     assert det.n_outliers < 0.05 * det.n_evaluated
+
+
+@pytest.mark.parametrize("case", ["spike", "gross", "gaps", "plain"])
+def test_compiled_stl_gives_the_same_detection_as_statsmodels(case, monkeypatch):
+    """Long series run aquaflag's compiled STL port; it must judge exactly as statsmodels' STL."""
+    pytest.importorskip("numba")
+    from aquaflag.kernels import stats as kstats
+    from aquaflag.kernels import stl as kstl
+
+    x, t = seasonal_series(days=40, seed=3, spike_at=1500, size=500.0 if case == "gross" else 1.2)
+    if case == "gaps":
+        x[100:160] = np.nan
+    kw = {"robust": case != "plain"}
+    monkeypatch.setattr(kstats, "HAS_NUMBA", False)
+    reference = stl_residual(x, times=t, **kw)  # statsmodels
+    monkeypatch.setattr(kstats, "HAS_NUMBA", True)
+    monkeypatch.setattr(kstl, "COMPILED_MIN", 0)
+    compiled = stl_residual(x, times=t, **kw)
+    np.testing.assert_array_equal(compiled.mask, reference.mask)
+    np.testing.assert_array_equal(compiled.score, reference.score)
+    np.testing.assert_array_equal(compiled.upper, reference.upper)
+    assert compiled.stats == reference.stats

@@ -1,4 +1,4 @@
-"""numba kernels (imported lazily): rolling robust statistics, and the medcouple count.
+"""numba kernels (imported lazily): rolling robust statistics.
 
 Rolling statistics (:func:`aquaflag.rolling.rolling_robust`): the window's
 non-NaN values live in a sorted buffer. As the window slides,
@@ -6,16 +6,16 @@ values entering are inserted and values leaving are deleted, each by binary
 search plus a shift: O(w) per step with a tiny constant, O(n·w) in all,
 O(w) memory. Median and quartiles are read off the buffer; the MAD walks
 outwards from the median over the two sorted halves (their deviations are
-already sorted), so it needs no second sort.
-
-Medcouple (:func:`aquaflag.stats.medcouple` on long series): the per-row
-count of kernel keys beyond a pivot, one merge walk over the sorted halves.
+already sorted), so it needs no second sort. The medcouple of each window is
+an exact selection on the same buffer (:mod:`aquaflag.kernels._medcouple`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from ._medcouple import SAMPLE_MAX, window_medcouple
 
 
 @njit(cache=True, nogil=True)
@@ -81,113 +81,90 @@ def _mad_sorted(buf, c, m):
     return prev + 0.5 * (d - prev)
 
 
-@njit(cache=True, nogil=True)
-def _medcouple_sorted(buf, c, work):
-    """Medcouple of the sorted buf[:c] by the O(c²) definition (small windows)."""
-    if c < 1:
-        return np.nan
-    med = _quantile(buf, c, 0.5)
-    nk = 0
-    n_tie = 0
-    for i in range(c):
-        if buf[i] == med:
-            n_tie += 1
-    for i in range(c):
-        xi = buf[i]
-        if xi > med:
-            break
-        for j in range(c):
-            xj = buf[j]
-            if xj < med:
-                continue
-            if xi == med and xj == med:
-                continue
-            u = xj - med
-            v = med - xi
-            work[nk] = (u - v) / (u + v)
-            nk += 1
-    # tied block: k(k-1)/2 of -1, k of 0, k(k-1)/2 of +1
-    half = n_tie * (n_tie - 1) // 2
-    for _ in range(half):
-        work[nk] = -1.0
-        nk += 1
-    for _ in range(n_tie):
-        work[nk] = 0.0
-        nk += 1
-    for _ in range(half):
-        work[nk] = 1.0
-        nk += 1
-    if nk == 0:
-        return 0.0
-    return np.median(work[:nk])
+#: Statistics the rolling kernel can compute (bits of its ``want`` argument).
+WANT_MEDIAN, WANT_MAD, WANT_QUARTILES, WANT_MC = 1, 2, 4, 8
 
 
 @njit(cache=True, nogil=True)
-def rolling_robust_kernel(x, starts, ends, want_mc):
-    n = x.shape[0]
-    count = np.zeros(n)
-    median = np.full(n, np.nan)
-    mad = np.full(n, np.nan)
-    meanad = np.full(n, np.nan)
-    q1 = np.full(n, np.nan)
-    q3 = np.full(n, np.nan)
-    mc = np.full(n, np.nan)
+def rolling_robust_kernel(x, starts, ends, want, count, median, mad, meanad, q1, q3, mc):
+    """Robust statistics of each window ``x[starts[i]:ends[i]]`` (NaN skipped), exactly.
+
+    ``want`` is a bit mask of :data:`WANT_MEDIAN`, :data:`WANT_MAD` (MAD, and the mean
+    absolute deviation where the MAD is 0), :data:`WANT_QUARTILES` and
+    :data:`WANT_MC`; the statistics are written into ``count, median, mad, meanad,
+    q1, q3, mc`` (one value per window; arrays of statistics not wanted are
+    not touched). ``starts`` and ``ends`` may be any stretch of consecutive
+    windows: the buffer starts empty at ``starts[0]``, so stretches can be
+    computed independently (in parallel) with the same results.
+
+    The medcouple of each window is the exact selection of
+    :func:`aquaflag.kernels._medcouple.window_medcouple` on the sorted buffer,
+    started from the previous window's medcouple: O(w) per window for a
+    window of w values, instead of O(w²) for the definition.
+    """
+    n = starts.shape[0]
+    want_med = (want & (WANT_MEDIAN | WANT_MAD)) != 0
+    want_mad = (want & WANT_MAD) != 0
+    want_q = (want & WANT_QUARTILES) != 0
+    want_mc = (want & WANT_MC) != 0
     width = 1
     for i in range(n):
         width = max(width, ends[i] - starts[i])
     buf = np.empty(width + 1)
-    work = np.empty((width * width + width) if want_mc else 1)
+    # medcouple work space (see window_medcouple); small unless the medcouple is wanted
+    w_mc = width if want_mc else 1
+    u = np.empty(w_mc)
+    v = np.empty(w_mc)
+    ra = np.empty(w_mc, dtype=np.int32)
+    rb = np.empty(w_mc, dtype=np.int32)
+    cap = max(4 * w_mc, 64)
+    cand = np.empty(cap)
+    cidx = np.empty(cap, dtype=np.int64)
+    sample = np.empty(min(max(2 * w_mc, 64), SAMPLE_MAX))
+    sidx = np.empty(sample.shape[0], dtype=np.int64)
+    hint = np.nan  # the previous window's medcouple
+    d = 8.0 / (width * width)  # spacing of kernel values near it (kernel value per rank)
     size = 0
-    lo = 0
-    hi = 0
+    lo = starts[0] if n else 0
+    hi = lo
     for i in range(n):
         while hi < ends[i]:
-            v = x[hi]
-            if not np.isnan(v):
-                _insert(buf, size, v)
+            val = x[hi]
+            if not np.isnan(val):
+                _insert(buf, size, val)
                 size += 1
             hi += 1
         while lo < starts[i]:
-            v = x[lo]
-            if not np.isnan(v):
-                _delete(buf, size, v)
+            val = x[lo]
+            if not np.isnan(val):
+                _delete(buf, size, val)
                 size -= 1
             lo += 1
         count[i] = size
         if size == 0:
             continue
-        m = _quantile(buf, size, 0.5)
-        median[i] = m
-        q1[i] = _quantile(buf, size, 0.25)
-        q3[i] = _quantile(buf, size, 0.75)
-        mad[i] = _mad_sorted(buf, size, m)
-        if mad[i] == 0.0:  # only needed as the fallback scale when MAD = 0
-            s = 0.0
-            for k in range(size):
-                s += abs(buf[k] - m)
-            meanad[i] = s / size
+        if want_med:
+            m = _quantile(buf, size, 0.5)
+            if want & WANT_MEDIAN:
+                median[i] = m
+            if want_mad:
+                mad[i] = _mad_sorted(buf, size, m)
+                if mad[i] == 0.0:  # only needed as the fallback scale when MAD = 0
+                    s = 0.0
+                    for k in range(size):
+                        s += abs(buf[k] - m)
+                    meanad[i] = s / size
+        if want_q:
+            q1[i] = _quantile(buf, size, 0.25)
+            q3[i] = _quantile(buf, size, 0.75)
         if want_mc:
-            mc[i] = _medcouple_sorted(buf, size, work)
-    return count, median, mad, meanad, q1, q3, mc
-
-
-@njit(cache=True, nogil=True)
-def count_keys_before(u, v, tau, strict, out):
-    """For each row i (``u`` ascending): how many ``v`` (ascending) have v/u[i] > tau (or >=).
-
-    Used by :func:`aquaflag.stats.medcouple` on long series. The key is the
-    same correctly rounded division the selection materialises, and it is
-    monotone in both ``v`` (for a row) and ``u`` (for a column), so one merge
-    walk O(p + q) counts every row exactly.
-    """
-    q = v.shape[0]
-    j = 0
-    for i in range(u.shape[0]):
-        ui = u[i]
-        if strict:
-            while j < q and not (v[j] / ui > tau):
-                j += 1
-        else:
-            while j < q and not (v[j] / ui >= tau):
-                j += 1
-        out[i] = q - j
+            val, per_rank = window_medcouple(buf, size, u, v, cap, cand, cidx, sample, sidx,
+                                             hint, d, ra, rb)
+            mc[i] = val
+            hint = val
+            # the spacing near the answer, smoothed; kept within [1/4, 8] x the mean
+            # spacing of the window's ~size^2/4 kernel values in [-1, 1]
+            if not np.isnan(per_rank):
+                d = 0.7 * d + 0.3 * per_rank
+            mean_spacing = 8.0 / (size * size)
+            d = min(max(d, 0.25 * mean_spacing), 8.0 * mean_spacing)

@@ -102,8 +102,7 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
         out: dict[str, np.ndarray] = {}
         robust = [k for k in needed if k not in ("mean", "std")]
         if robust or not needed:
-            st = rolling.rolling_robust(x, starts, ends, min_periods=min_periods,
-                                        medcouple="mc" in needed)
+            st = rolling.rolling_robust(x, starts, ends, min_periods=min_periods, stats=robust)
             out.update({k: st[k] for k in robust})
             out["count"] = st["count"]
         if "mean" in needed or "std" in needed:
@@ -133,6 +132,11 @@ def reference_stats(x: np.ndarray, needed: tuple[str, ...], *, window=None, cent
             for k, v in st.items():
                 out[k][own] = v
     return out
+
+
+#: Up to this many values, the quartiles of a medcouple rule are taken from a sorted copy
+#: (faster); beyond, in place (no full-size copy).
+_PRESORT_MAX = 1 << 21
 
 
 #: Two members of a climatological group further apart than this belong to different years'
@@ -180,7 +184,16 @@ def _whole(xf: np.ndarray, needed) -> dict[str, float]:
     mad_block = bool({"median", "mad", "mean_abs_dev"} & set(needed))
     if "mc" in needed and mad_block:
         st["mc"] = medcouple(xf)  # on a copy: xf is still needed below
-    if "q1" in needed or "q3" in needed:
+    quartiles = "q1" in needed or "q3" in needed
+    if "mc" in needed and not mad_block and quartiles and xf.size <= _PRESORT_MAX:
+        # the medcouple sorts anyway: sort first, and the quartiles' partition of a sorted
+        # copy is ~5x cheaper than of the raw values (same values: a quantile depends
+        # only on the values, not their order)
+        xf.sort()
+        st["q1"], st["q3"] = (float(v) for v in np.quantile(xf, (0.25, 0.75)))
+        st["mc"] = medcouple_owned(xf, presorted=True)  # last: uses xf as its work space
+        return st
+    if quartiles:
         st["q1"], st["q3"] = (float(v) for v in np.quantile(xf, (0.25, 0.75), overwrite_input=True))
     if "mc" in needed and not mad_block:
         st["mc"] = medcouple_owned(xf)  # last: uses xf as its work space

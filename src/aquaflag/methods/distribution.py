@@ -29,6 +29,8 @@ Common conventions
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..detection import Detection
@@ -51,23 +53,38 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
            *, fences: bool = False) -> Detection:
     """Shared driver: reference statistics -> the method's rule -> Detection.
 
-    ``rule(x, st, params)`` returns ``(usable, score, lower, upper, degenerate,
+    ``rule(x, st, params)`` returns ``(usable, score_of, lower, upper, degenerate,
     remark)``: ``usable`` marks values whose reference set gives a usable
-    scale, ``degenerate`` names the reason when none does, ``remark`` notes a
+    scale, ``score_of()`` computes the score (a fresh array), ``degenerate``
+    names the reason when no value has a usable scale, ``remark`` notes a
     fallback taken. ``fences=True`` flags by comparing values with the bounds
     (as the seed's quartile rules do) instead of ``|score| > threshold``.
+
+    Memory: against the whole series (one set of statistics) and on values that
+    cannot change (a read-only array, as the engine passes), the Detection
+    keeps neither a score nor an evaluated array: it recomputes them,
+    identically, when asked for (:class:`~aquaflag.detection.Detection`); a
+    fence rule never computes the score here at all. With the mask kept as the
+    flagged positions, such a rule holds a few bytes per flagged value.
     """
     x = as_float(values)
     ctx = {k: params[k] for k in ("window", "center", "min_periods", "by", "doy_window")}
     st = reference_stats(x, needed, times=times, method=method, **ctx)
-    present = ~np.isnan(x)
     enough = st["count"] >= params["min_periods"]
-    usable, score, lower, upper, degenerate, remark = rule(x, st, params)
-    evaluated = present & enough & usable
-    score = np.asarray(score, dtype=np.float64)
-    if score.base is not None or not score.flags.writeable:
-        score = score.copy()
-    score[~evaluated] = np.nan  # in place: long series hold few full-size temporaries
+    usable, score_of, lower, upper, degenerate, remark = rule(x, st, params)
+    whole = params["window"] is None and params["by"] is None
+    # against the whole series, on values that cannot change: keep functions, not arrays
+    defer = whole and not x.flags.writeable and x.size > _DEFER_MIN
+
+    def evaluated_of() -> np.ndarray:
+        return ~np.isnan(x) & enough & usable
+
+    def score_masked(evaluated: np.ndarray) -> np.ndarray:
+        s = score_of()
+        s[~evaluated] = np.nan  # in place: long series hold few full-size temporaries
+        return s
+
+    evaluated = evaluated_of()
     judged = enough & usable  # bounds exist where the reference set gives a usable scale
     # whole series: one pair of bounds, stored as a read-only broadcast view (no memory)
     lower = np.broadcast_to(np.where(judged, lower, np.nan), x.shape)
@@ -75,18 +92,32 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
     with np.errstate(invalid="ignore"):
         if fences:  # the seed compares values with the fences
             mask = evaluated & ((x < lower) | (x > upper))
+            scores = None
         else:
             t = params["threshold"]
-            mask = evaluated & ((score > t) | (score < -t))  # |score| > t, without a copy
-    whole = params["window"] is None and params["by"] is None
+            scores = score_masked(evaluated)
+            mask = evaluated & ((scores > t) | (scores < -t))  # |score| > t, without a copy
+    note = _note(evaluated, enough, usable, whole, params, degenerate, x) or remark
+    kept: np.ndarray | Callable[[], np.ndarray]
+    kept_ev: np.ndarray | Callable[[], np.ndarray]
+    if defer:
+        del scores  # recomputed, identically, when asked for
+        kept = lambda: score_masked(evaluated_of())  # noqa: E731
+        kept_ev = evaluated_of
+    else:
+        kept = score_masked(evaluated) if scores is None else scores
+        kept_ev = evaluated
     stats = {k: float(v) for k, v in st.items() if k != "count"} if whole else {}
-    note = _note(present, enough, usable, evaluated, whole, params, degenerate) or remark
-    return Detection(mask=mask, evaluated=evaluated, score=score, lower=lower, upper=upper,
+    return Detection(mask=mask, evaluated=kept_ev, score=kept, lower=lower, upper=upper,
                      method=method, params=dict(params), stats=stats, note=note)
 
 
-def _note(present, enough, usable, evaluated, whole, params, degenerate) -> str:
-    n_present = int(present.sum())
+#: Scores of series at least this long are recomputed on access rather than kept.
+_DEFER_MIN = 10_000
+
+
+def _note(evaluated, enough, usable, whole, params, degenerate, x) -> str:
+    n_present = int(np.count_nonzero(~np.isnan(x)))
     if whole:
         if n_present and not np.any(enough):
             return f"{n_present} non-missing value(s): at least {params['min_periods']} are needed"
@@ -170,11 +201,16 @@ def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
 
 def _zscore_rule(x, st, params):
     scale = _floor(st["std"], params["min_scale"])
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with np.errstate(invalid="ignore"):
         # a spread at float round-off level is no spread: equal values never give z != 0
         usable = scale > ROUNDOFF * np.abs(st["mean"])
-        score = x - st["mean"]
-        score /= scale  # in place: one full-size array per long series
+
+    def score_of():
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            score = x - st["mean"]
+            score /= scale  # in place: one full-size array per long series
+        return score
+
     t = params["threshold"]
     remark = ""
     n = st["count"]
@@ -182,7 +218,7 @@ def _zscore_rule(x, st, params):
         remark = (f"with {int(n)} values no |z| can exceed (n-1)/sqrt(n) = "
                   f"{(n - 1) / np.sqrt(n):.3g} <= threshold {t:g}: nothing can be flagged "
                   "(Shiffler 1988); use modified_zscore for short series")
-    return (usable, score, st["mean"] - t * scale, st["mean"] + t * scale,
+    return (usable, score_of, st["mean"] - t * scale, st["mean"] + t * scale,
             "constant series (std = 0, or only float round-off): nothing to judge", remark)
 
 
@@ -256,23 +292,28 @@ def _modified_zscore_rule(x, st, params):
         base = np.where(mad > 0, mad / MAD_FACTOR, MEANAD_FACTOR * st["mean_abs_dev"])
         scale = _floor(base, params["min_scale"])
         use_mad = (mad > 0) & (scale == base)
-        # the seed's expression exactly where the MAD itself is the scale
-        if np.ndim(use_mad) == 0:  # whole series: one branch, computed in place
-            score = x - med
-            if use_mad:
-                score *= MAD_FACTOR
-                score /= mad
-            else:
-                score /= scale
-        else:
-            score = np.where(use_mad, MAD_FACTOR * (x - med) / mad, (x - med) / scale)
         usable = scale > 0
+
+    def score_of():
+        # the seed's expression exactly where the MAD itself is the scale
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if np.ndim(use_mad) == 0:  # whole series: one branch, computed in place
+                score = x - med
+                if use_mad:
+                    score *= MAD_FACTOR
+                    score /= mad
+                else:
+                    score /= scale
+            else:
+                score = np.where(use_mad, MAD_FACTOR * (x - med) / mad, (x - med) / scale)
+        return score
+
     t = params["threshold"]
     remark = ""
     if np.any((mad == 0) & usable):
         remark = ("MAD = 0 (over half the values equal the median): scale taken as "
                   "1.253314 x mean absolute deviation (Iglewicz & Hoaglin)")
-    return (usable, score, med - t * scale, med + t * scale,
+    return (usable, score_of, med - t * scale, med + t * scale,
             "constant series (MAD = 0 and mean absolute deviation = 0): nothing to judge", remark)
 
 
@@ -286,17 +327,22 @@ def _fences(x, q1, q3, lo_width, hi_width, threshold):
     """
     lower = q1 - lo_width
     upper = q3 + hi_width
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with np.errstate(invalid="ignore"):
         usable = (hi_width > 0) & (lo_width > 0)
-        # in place, side by side (a long series then holds one full-size float array)
-        score = np.zeros_like(x)
-        above = x > q3
-        np.subtract(x, q3, out=score, where=above)
-        np.divide(score, hi_width / threshold, out=score, where=above)
-        below = x < q1
-        np.subtract(x, q1, out=score, where=below)
-        np.divide(score, lo_width / threshold, out=score, where=below)
-    return (usable, score, lower, upper,
+
+    def score_of():
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            # in place, side by side (a long series then holds one full-size float array)
+            score = np.zeros_like(x)
+            above = x > q3
+            np.subtract(x, q3, out=score, where=above)
+            np.divide(score, hi_width / threshold, out=score, where=above)
+            below = x < q1
+            np.subtract(x, q1, out=score, where=below)
+            np.divide(score, lo_width / threshold, out=score, where=below)
+        return score
+
+    return (usable, score_of, lower, upper,
             "IQR = 0 (over half the values are equal): fences undefined, nothing judged", "")
 
 
@@ -416,6 +462,14 @@ def adjusted_boxplot(values, *, threshold: float = 1.5, window=None, center: boo
     For MC = 0 this is Tukey's rule. Quartiles as in :func:`iqr`. IQR = 0:
     nothing is evaluated (see :func:`iqr`).
 
+    The medcouple is exact in every mode: O(n log n) for a whole series or a
+    season; with ``window=``, each window's medcouple is an exact selection
+    on the rolling kernel's sorted buffer started from the previous window's
+    (:func:`aquaflag.kernels.rolling.rolling_robust`), O(w) per window of w
+    values in practice instead of the O(w²) of the definition (10⁶ points:
+    about 3.5 s of CPU at w = 96, 230 s at w = 8 640, i.e. 30 days of 5-minute
+    data).
+
     References
     ----------
     .. [1] M. Hubert and E. Vandervieren (2008), "An adjusted boxplot for
@@ -443,6 +497,8 @@ def _adjusted_boxplot_rule(x, st, params):
     spread = _floor(st["q3"] - st["q1"], params["min_scale"])
     mc, t = st["mc"], params["threshold"]
     with np.errstate(invalid="ignore"):
-        lo_w = np.where(mc >= 0, t * np.exp(-4 * mc) * spread, t * np.exp(-3 * mc) * spread)
-        hi_w = np.where(mc >= 0, t * np.exp(3 * mc) * spread, t * np.exp(4 * mc) * spread)
+        # one exp per value and side (the same numbers as choosing between two exps)
+        pos = mc >= 0
+        lo_w = t * np.exp(np.where(pos, -4 * mc, -3 * mc)) * spread
+        hi_w = t * np.exp(np.where(pos, 3 * mc, 4 * mc)) * spread
     return _fences(x, st["q1"], st["q3"], lo_w, hi_w, t)
