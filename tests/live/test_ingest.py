@@ -83,7 +83,7 @@ def one_shot(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     return aquaflag.run(frame, parse(text)).flags
 
 
-@pytest.mark.parametrize("days, freq", [(3, "15min"), (10, "1h"), (40, "1D")])
+@pytest.mark.parametrize("days, freq", [(2, "15min"), (6, "1h"), (40, "1D")])
 def test_causal_rules_equal_the_one_shot_run_value_for_value(tmp_path, days, freq):
     frame = sensor(days)
     qc = parse(CAUSAL)
@@ -103,9 +103,9 @@ def test_causal_rules_equal_the_one_shot_run_value_for_value(tmp_path, days, fre
                                   check_names=False, check_freq=False, check_index_type=False)
 
 
-@pytest.mark.parametrize("freq", ["1h", "1D"])
+@pytest.mark.parametrize("freq", ["2h", "1D"])
 def test_rules_that_look_ahead_are_revised_until_equal(tmp_path, freq):
-    frame = sensor(8)
+    frame = sensor(6)
     qc = parse(LOOKAHEAD)
     store = open_store(tmp_path / "qc.sqlite")
     revised = 0

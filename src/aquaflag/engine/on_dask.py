@@ -69,7 +69,7 @@ def dask_detections(resolved: Sequence, frame: pd.DataFrame, infos: dict,
     try:
         if scheduler:
             try:
-                client = Client(scheduler, timeout="10s")
+                client = Client(scheduler, timeout="5s")
             except (OSError, TimeoutError) as exc:
                 raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
         else:
