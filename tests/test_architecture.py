@@ -27,3 +27,16 @@ def test_no_import_cycles_function_level_imports_included():
     done = subprocess.run([sys.executable, str(tool), str(REPO / "src" / "aquaflag")],
                           capture_output=True, text=True)
     assert done.returncode == 0 and "0 import cycle(s)" in done.stdout, done.stdout
+
+
+def test_the_architecture_page_names_every_layer_of_the_contract():
+    import re
+    import runpy
+
+    gen = runpy.run_path(str(REPO / "docs" / "gen_architecture.py"))
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for row in gen["layers"]():
+        for module in row:
+            name = module.removeprefix("aquaflag.")
+            if gen["exists"](module):
+                assert re.search(rf"`{re.escape(name)}/?`", page), f"{name} is not on the page"
