@@ -35,3 +35,11 @@ def test_input_oddities_page_is_up_to_date():
     gen = runpy.run_path(str(REPO / "docs" / "gen_inputs.py"))
     assert (REPO / "docs" / "inputs.md").read_text(encoding="utf-8") == gen["render"](), \
         "docs/inputs.md is stale: run python docs/gen_inputs.py"
+
+
+def test_cli_page_is_up_to_date():
+    import runpy
+
+    gen = runpy.run_path(str(REPO / "docs" / "gen_cli.py"))
+    assert (REPO / "docs" / "cli.md").read_text(encoding="utf-8") == gen["render"](), \
+        "docs/cli.md is stale: run python docs/gen_cli.py"
