@@ -130,5 +130,5 @@ def test_interrupted_cli_run_leaves_no_truncated_table(tmp_path):
             path = out / name
             if path.exists():
                 assert sum(1 for _ in path.open("rb")) == n + 1, name
-        assert not [p for p in out.glob(".*.tmp")] if out.exists() else True
+        assert not [p for p in out.glob(".*.tmp*")] if out.exists() else True
     assert 130 in codes or -signal.SIGINT in codes

@@ -39,9 +39,7 @@ names correctly. Reads a Result only.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -51,6 +49,7 @@ import pandas as pd
 
 from .config import rules_to_toml
 from .errors import InputError
+from .io.write import atomic
 from .result import Result
 
 __all__ = ["write_outputs", "side_by_side", "Written", "csv_safe", "MANIFEST"]
@@ -240,21 +239,10 @@ def _check_targets(targets, protect) -> None:
 
 @contextlib.contextmanager
 def _atomic(path: Path, done: Written) -> Iterator[Path]:
-    """Write to a temporary file beside ``path``; rename it into place when complete."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """:func:`aquaflag.io.write.atomic`, noting a file of an earlier run that it replaced."""
     existed = path.exists()
-    try:
+    with atomic(path) as tmp:
         yield tmp
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        reason = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-        raise InputError(f"cannot write {path}: {reason}; nothing of it was kept") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     if existed:
         done.replaced.append(path)
 

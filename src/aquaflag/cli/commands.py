@@ -57,10 +57,13 @@ def detect(file, methods, threshold, columns, out, report, lang, plots, quiet, *
 @click.option("--store", "store", default=None,
               help="QC store (a file path for SQLite, or postgresql://...): respect technicians' "
                    "decisions and record the run (pip install 'aquaflag[store]').")
+@click.option("--stream", is_flag=True,
+              help="FILE is a partitioned Parquet dataset too large for memory: judge it part by "
+                   "part and write each part's flags as Parquet at once (see aquaflag.stream).")
 @read_options
 @output_options
-def run(file, config, out, prior, columns, engine, scheduler, store, report, lang, plots, quiet,
-        **read_args):
+def run(file, config, out, prior, columns, engine, scheduler, store, stream, report, lang, plots,
+        quiet, **read_args):
     """Apply the QC configuration --config to FILE and write flags, provenance and cleaned data."""
     from ..config import load
     from ..engine import run as run_config
@@ -71,6 +74,12 @@ def run(file, config, out, prior, columns, engine, scheduler, store, report, lan
         raise click.UsageError("--flags and --store both give earlier flags; use one "
                                "(the store keeps the technicians' decisions)")
     qc = load(config)  # validate the configuration before reading any data
+    if stream:
+        if store or prior or columns or report:
+            raise click.UsageError("--stream writes flags part by part: it does not take --store, "
+                                   "--flags, --columns or --report")
+        _stream(file, qc, out, engine, scheduler, quiet, read_args)
+        return
     data = read_data(file, **read_args)
     prior_flags = read_prior(prior, data) if prior else None
     recorded = None
@@ -112,6 +121,27 @@ def init(file, out, force, template, **read_args):
     data = read_data(file, **read_args)
     out.write_text(starter(data, source=file.name, template=template), encoding="utf-8")
     click.echo(f"wrote {out}: edit it, then run `aquaflag run -c {out} {file}`")
+
+
+def _stream(file, qc, out: Path, engine: str, scheduler, quiet: bool, read_args) -> None:
+    from ..stream import run_streamed
+
+    with Progress("judging parts", quiet) as progress:
+        done = run_streamed(file, qc, out, read_args=_stream_args(read_args), engine=engine,
+                            scheduler=scheduler, progress=progress)
+    if not quiet:
+        click.echo(f"judged {done.parts} part(s), {done.series} series, {done.values} values in "
+                   f"{done.seconds:.1f} s; {done.flagged} flag(s); flags and provenance in "
+                   f"{out}/flags/, {out}/provenance/; {out}/summary.csv")
+
+
+def _stream_args(read_args: dict) -> dict:
+    """The reader's options for a dataset, as ``read_data`` would pass them."""
+    args = dict(read_args)
+    station = args.pop("station_column", None)
+    args["station_column"] = False if isinstance(station, str) and station.lower() == "none" else station
+    args.pop("sheet", None)
+    return args
 
 
 def _finish(result, out: Path, *, plots: bool, quiet: bool, report: Path | None = None,

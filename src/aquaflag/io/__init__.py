@@ -32,9 +32,9 @@ policy is in :func:`read`'s docstring.
 from __future__ import annotations
 
 from .layouts import LONG_COLUMNS, looks_long, to_long
-from .pipeline import from_frame, read, read_long, to_wide
+from .pipeline import from_frame, read, read_group, read_long, read_parts, to_wide
 from .report import ATTRS_KEY, ReadReport, read_report
 from .write import write, write_long
 
-__all__ = ["read", "write", "ReadReport", "read_report", "from_frame", "to_long", "to_wide",
+__all__ = ["read", "read_parts", "read_group", "write", "ReadReport", "read_report", "from_frame", "to_long", "to_wide",
            "write_long", "read_long", "looks_long", "LONG_COLUMNS", "ATTRS_KEY"]

@@ -27,10 +27,10 @@ from .header import clean_names, needs_cleaning
 from .layouts import (_PREFIXES, STATION_ALIASES, Keys, RowNumbers, _norm, find_station_column, long_roles, looks_long,
                       series_info, series_name, station_labels, station_metadata)
 from .report import ATTRS_KEY, N_ROWS_SHOWN, ReadReport, fmt_ts, plural, row_list
-from .sources import (EXCEL_SUFFIXES, PARQUET_SUFFIXES, READ_SUFFIXES, TEXT_SUFFIXES, read_excel,
-                      read_parquet, read_parquet_folder, read_text)
+from .sources import (EXCEL_SUFFIXES, PARQUET_SUFFIXES, READ_SUFFIXES, TEXT_SUFFIXES, parquet_groups,
+                      read_excel, read_parquet, read_parquet_folder, read_text)
 
-__all__ = ["read", "from_frame", "read_long", "to_wide"]
+__all__ = ["read", "from_frame", "read_long", "read_parts", "read_group", "to_wide"]
 
 DUPLICATE_RULES = ("mean", "first", "last", "error")
 QUALIFIER_REASON = "qualifier/flag codes (named as such), not measurements"
@@ -285,6 +285,53 @@ def read(
             assert suffix in PARQUET_SUFFIXES
             raw = read_parquet(p, name, report)
     table, raw_names, first_row = raw
+    frame = _build(table, raw_names, first_row, name, report, opts)
+    _require_values(frame, name, report)
+    return frame
+
+
+def read_parts(path: str | Path, **kwargs: Any):
+    """Read a Parquet folder one top-level partition at a time, through the same pipeline.
+
+    Yields ``(partition, frame)``: e.g. ``("station=Mun-Ui", frame)`` for each
+    ``station=.../`` folder (partition keys become columns as in :func:`read`),
+    so a national network stored as a partitioned dataset is read in pieces of
+    bounded size (:mod:`aquaflag.stream`). Arguments as for :func:`read`; a
+    single file gives one part.
+    """
+    p = Path(path)
+    if not p.is_dir():
+        yield p.name, read(p, **kwargs)
+        return
+    groups = parquet_groups(p)
+    if not groups:
+        raise InputError(f"{p}: not a file, and not a Parquet dataset folder (no .parquet files inside)")
+    for key, files in groups:
+        yield key, _read_files(p, key, files, **kwargs)
+
+
+def read_group(path: str | Path, key: str, **kwargs: Any) -> pd.DataFrame:
+    """One top-level partition ``key`` of a Parquet folder (see :func:`read_parts`)."""
+    p = Path(path)
+    files = dict(parquet_groups(p)).get(key)
+    if files is None:
+        raise InputError(f"{p}: no partition {key!r}")
+    return _read_files(p, key, files, **kwargs)
+
+
+def _read_files(p: Path, key: str, files: list[Path], **kwargs: Any) -> pd.DataFrame:
+    for unused in ("encoding", "sheet"):  # (text and Excel only)
+        kwargs.pop(unused, None)
+    opts = _options(kwargs.pop("date_column", None), kwargs.pop("censored", "missing"),
+                    kwargs.pop("missing_codes", (-9999.0,)), kwargs.pop("duplicates", "mean"),
+                    kwargs.pop("layout", "auto"), kwargs.pop("station_column", None))
+    if kwargs:
+        raise ParameterError(f"read_parts has no parameter {sorted(kwargs)[0]!r}")
+    name = f"{p} [{key}]"
+    report = ReadReport(path=name, format="parquet dataset", censored_rule=opts.policy.censored,
+                        duplicates_rule=opts.duplicates,
+                        missing_code_values=list(opts.policy.missing_codes))
+    table, raw_names, first_row = read_parquet_folder(p, name, report, files)
     frame = _build(table, raw_names, first_row, name, report, opts)
     _require_values(frame, name, report)
     return frame

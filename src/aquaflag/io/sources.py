@@ -22,7 +22,7 @@ from ..errors import InputError
 from .decode import decode, header_fields, sniff_delimiter
 from .report import ReadReport, one_line
 
-__all__ = ["Raw", "read_text", "read_excel", "read_parquet", "read_parquet_folder"]
+__all__ = ["parquet_groups", "Raw", "read_text", "read_excel", "read_parquet", "read_parquet_folder"]
 
 TEXT_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xls")
@@ -215,15 +215,18 @@ def _table_to_raw(table: Any, name: str) -> Raw:
     return raw, names, 1
 
 
-def read_parquet_folder(p: Path, name: str, report: ReadReport) -> Raw:
+def read_parquet_folder(p: Path, name: str, report: ReadReport, files: list[Path] | None = None) -> Raw:
     """A (hive-partitioned) Parquet folder, part by part: ``station=Mun-Ui/part-0.parquet``.
 
-    Partition keys (``key=value`` folders) become columns. Parts whose column
-    types disagree are not an error: a column that is a number in every part
-    becomes float64, any other disagreement becomes text (then cleaned cell by
-    cell), with a note naming the column and the parts.
+    Partition keys (``key=value`` folders below ``p``) become columns. Parts
+    whose column types disagree are not an error: a column that is a number in
+    every part becomes float64, any other disagreement becomes text (then
+    cleaned cell by cell), with a note naming the column and the parts.
+    ``files`` reads only those parts (of ``p``), their keys still taken from
+    their folders below ``p``.
     """
-    files = sorted(f for f in p.rglob("*.parquet") if f.is_file())
+    if files is None:
+        files = sorted(f for f in p.rglob("*.parquet") if f.is_file())
     if not files:
         raise InputError(f"{name}: not a file, and not a Parquet dataset folder (no .parquet files inside)")
     report.format = "parquet dataset"
@@ -288,3 +291,18 @@ def read_parquet_folder(p: Path, name: str, report: ReadReport) -> Raw:
     except Exception as exc:
         raise InputError(f"{name}: cannot combine the Parquet parts ({one_line(exc)})") from None
     return _table_to_raw(table, name)
+
+
+def parquet_groups(p: Path) -> list[tuple[str, list[Path]]]:
+    """The parts of a Parquet folder grouped by their top-level partition.
+
+    ``station=A/part-0.parquet, station=A/part-1.parquet, station=B/...`` gives
+    ``[("station=A", [...]), ("station=B", [...])]``; files directly in the
+    folder are a group each. The unit of a streamed run (:mod:`aquaflag.stream`).
+    """
+    groups: dict[str, list[Path]] = {}
+    for f in sorted(x for x in p.rglob("*.parquet") if x.is_file()):
+        rel = f.relative_to(p)
+        key = rel.parts[0] if len(rel.parts) > 1 else rel.name
+        groups.setdefault(key, []).append(f)
+    return list(groups.items())

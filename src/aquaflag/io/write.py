@@ -7,7 +7,11 @@ partitioned Parquet folder.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -15,7 +19,31 @@ from ..errors import InputError, ParameterError
 from .layouts import to_long
 from .report import one_line
 
-__all__ = ["write", "write_long"]
+__all__ = ["write", "write_long", "atomic"]
+
+
+@contextlib.contextmanager
+def atomic(path: Path) -> Iterator[Path]:
+    """Write to a temporary file beside ``path``; rename it into place when complete.
+
+    An interrupted write (Ctrl-C, a full disk, a killed process) leaves the
+    previous file or none, never a truncated one that looks complete. An
+    ``OSError`` becomes an :class:`~aquaflag.errors.InputError` naming the file.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")  # same suffix: writers check it
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        reason = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise InputError(f"cannot write {path}: {reason}; nothing of it was kept") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 _WRITE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
