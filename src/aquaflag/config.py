@@ -71,6 +71,7 @@ import json
 import math
 import numbers
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -118,9 +119,9 @@ class Config:
 
 
 def _toml():
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
     return tomllib
 
@@ -313,7 +314,7 @@ def template_text(name: str) -> str:
 
     if name not in TEMPLATES:
         raise ConfigError(f"template must be one of {', '.join(map(repr, TEMPLATES))}; got {name!r}")
-    return files("aquaflag").joinpath("templates", TEMPLATES[name]).read_text(encoding="utf-8")
+    return files("aquaflag").joinpath("templates").joinpath(TEMPLATES[name]).read_text(encoding="utf-8")
 
 
 def starter(data, *, source: str = "DATA", template: str | None = None) -> str:
