@@ -14,7 +14,7 @@ import inspect
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -426,7 +426,7 @@ CONTEXT = ("times", "series", "siblings", "sonde")
 def register(
     name: str,
     *,
-    params: dict[str, Param] | None = None,
+    params: Mapping[str, Param | Constraint] | None = None,
     family: str,
     formula: str,
     default_severity: str = "suspect",
@@ -450,7 +450,7 @@ def register(
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         sig = inspect.signature(func)
-        declared = {}
+        declared: dict[str, Param] = {}
         for pname, c in params.items():
             if pname not in sig.parameters:
                 raise TypeError(f"{func.__name__} declares {pname!r} but has no such keyword")
