@@ -74,13 +74,16 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from .errors import AquaflagError, ConfigError
 from .rules import Rule, resolve_rules
 from .variables import VARIABLES, describe, series_of
+
+if TYPE_CHECKING:
+    from .result import RuleLike
 
 __all__ = ["Config", "AlarmSpec", "Notify", "load", "parse", "rules_to_toml", "SELECTOR_KEYS",
            "ALARM_KINDS", "starter", "template_text"]
@@ -246,7 +249,7 @@ def _from_toml(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def rules_to_toml(rules: Sequence[Rule]) -> str:
+def rules_to_toml(rules: Sequence[RuleLike]) -> str:
     """The TOML text of resolved rules (every parameter written out), to reproduce a run.
 
     :func:`parse` of the text gives the same rules.

@@ -89,7 +89,7 @@ class Interval(Constraint):
             if isinstance(value, numbers.Integral):
                 value = int(value)
             elif float(value).is_integer():
-                value = int(value)
+                value = math.trunc(value)  # a Real need not have __int__ (it has __trunc__)
             else:
                 raise ValueError("must be a whole number")
         else:
@@ -469,7 +469,7 @@ def register(
             formula=formula,
             default_severity=default_severity,
             context=tuple(c for c in CONTEXT if c in sig.parameters),
-            reach_of=(lambda _params, r=reach: r) if isinstance(reach, Reach) else reach,
+            reach_of=_fixed(reach) if isinstance(reach, Reach) else reach,
         )
         if name in _REGISTRY:
             raise ValueError(f"method {name!r} is registered twice")
@@ -483,6 +483,11 @@ def register(
         return validated
 
     return decorate
+
+
+def _fixed(reach: Reach) -> Callable[[dict[str, Any]], Reach]:
+    """The reach of a method whose reach does not depend on its parameters."""
+    return lambda _params: reach
 
 
 def get(name: str) -> MethodSpec:
