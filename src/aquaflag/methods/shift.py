@@ -267,6 +267,7 @@ def level_shift(values, *, threshold: float = 10.0, rise: float = 3.0, jump: flo
     def axis(window):
         """Coordinates of the valid values along ``window``'s unit, and the window's length."""
         if isinstance(window, str):
+            assert t is not None  # a time window needs timestamps (required above)
             return t[idx], span_ns(window)
         return idx, int(window)
 
