@@ -71,15 +71,19 @@ import json
 import math
 import numbers
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from .errors import AquaflagError, ConfigError
 from .rules import Rule, resolve_rules
 from .variables import VARIABLES, describe, series_of
+
+if TYPE_CHECKING:
+    from .result import RuleLike
 
 __all__ = ["Config", "AlarmSpec", "Notify", "load", "parse", "rules_to_toml", "SELECTOR_KEYS",
            "ALARM_KINDS", "starter", "template_text"]
@@ -118,9 +122,9 @@ class Config:
 
 
 def _toml():
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
     return tomllib
 
@@ -245,7 +249,7 @@ def _from_toml(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def rules_to_toml(rules: Sequence[Rule]) -> str:
+def rules_to_toml(rules: Sequence[RuleLike]) -> str:
     """The TOML text of resolved rules (every parameter written out), to reproduce a run.
 
     :func:`parse` of the text gives the same rules.
@@ -313,7 +317,7 @@ def template_text(name: str) -> str:
 
     if name not in TEMPLATES:
         raise ConfigError(f"template must be one of {', '.join(map(repr, TEMPLATES))}; got {name!r}")
-    return files("aquaflag").joinpath("templates", TEMPLATES[name]).read_text(encoding="utf-8")
+    return files("aquaflag").joinpath("templates").joinpath(TEMPLATES[name]).read_text(encoding="utf-8")
 
 
 def starter(data, *, source: str = "DATA", template: str | None = None) -> str:

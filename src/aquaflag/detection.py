@@ -60,6 +60,10 @@ class Detection:
     __slots__ = ("_mask", "_evaluated", "_score", "lower", "upper", "method", "params", "stats",
                  "note", "grade", "_n")
 
+    _mask: "_Flagged | np.ndarray"
+    _evaluated: np.ndarray | Callable[[], np.ndarray]
+    _score: np.ndarray | Callable[[], np.ndarray]
+    _n: int
     lower: np.ndarray
     upper: np.ndarray
     method: str
@@ -234,7 +238,7 @@ class _Flagged:
         self.n = n
 
     @classmethod
-    def of(cls, mask: np.ndarray):
+    def of(cls, mask: np.ndarray) -> "_Flagged | np.ndarray":
         """``mask`` itself, or its positions when they take less memory."""
         n = mask.shape[0]
         if n < 1024 or mask.dtype != np.bool_ or mask.ndim != 1:

@@ -55,14 +55,14 @@ for _f, _r in _RANK.items():
     _CODE_OF_RANK[_r] = int(_f)
 
 
-def severity_flag(severity: str) -> Flag:
+def severity_flag(severity: str | None) -> Flag:
     """The flag a rule of ``severity`` ("suspect" or "fail") sets."""
-    try:
-        return SEVERITIES[severity]
-    except (KeyError, TypeError):
+    flag = SEVERITIES.get(severity) if isinstance(severity, str) else None
+    if flag is None:
         raise ParameterError(
             f"severity must be one of {', '.join(map(repr, SEVERITIES))}; got {severity!r}"
-        ) from None
+        )
+    return flag
 
 
 def combine(*codes: np.ndarray) -> np.ndarray:

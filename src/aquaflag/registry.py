@@ -14,7 +14,7 @@ import inspect
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -89,7 +89,7 @@ class Interval(Constraint):
             if isinstance(value, numbers.Integral):
                 value = int(value)
             elif float(value).is_integer():
-                value = int(value)
+                value = math.trunc(value)  # a Real need not have __int__ (it has __trunc__)
             else:
                 raise ValueError("must be a whole number")
         else:
@@ -426,7 +426,7 @@ CONTEXT = ("times", "series", "siblings", "sonde")
 def register(
     name: str,
     *,
-    params: dict[str, Param] | None = None,
+    params: Mapping[str, Param | Constraint] | None = None,
     family: str,
     formula: str,
     default_severity: str = "suspect",
@@ -450,7 +450,7 @@ def register(
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         sig = inspect.signature(func)
-        declared = {}
+        declared: dict[str, Param] = {}
         for pname, c in params.items():
             if pname not in sig.parameters:
                 raise TypeError(f"{func.__name__} declares {pname!r} but has no such keyword")
@@ -469,7 +469,7 @@ def register(
             formula=formula,
             default_severity=default_severity,
             context=tuple(c for c in CONTEXT if c in sig.parameters),
-            reach_of=(lambda _params, r=reach: r) if isinstance(reach, Reach) else reach,
+            reach_of=_fixed(reach) if isinstance(reach, Reach) else reach,
         )
         if name in _REGISTRY:
             raise ValueError(f"method {name!r} is registered twice")
@@ -483,6 +483,11 @@ def register(
         return validated
 
     return decorate
+
+
+def _fixed(reach: Reach) -> Callable[[dict[str, Any]], Reach]:
+    """The reach of a method whose reach does not depend on its parameters."""
+    return lambda _params: reach
 
 
 def get(name: str) -> MethodSpec:

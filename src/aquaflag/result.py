@@ -31,10 +31,28 @@ __all__ = ["Result", "OUTLIER_COLUMNS", "SUMMARY_COLUMNS", "RuleLike", "extreme"
 class RuleLike(Protocol):
     """What a Result needs of a rule (:class:`aquaflag.rules.Rule` is one)."""
 
-    method: str
-    label: str
-    severity: str | None
-    params: Mapping[str, Any]
+    # read-only (properties), so that a frozen dataclass like Rule matches
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def severity(self) -> str | None: ...
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+    #: The rule's selectors (what the writers put in the configuration of a run).
+    @property
+    def columns(self) -> tuple[str, ...] | None: ...
+
+    @property
+    def variables(self) -> tuple[str, ...] | None: ...
+
+    @property
+    def stations(self) -> tuple[str, ...] | None: ...
 
     def params_text(self, params: Mapping[str, Any] | None = None) -> str: ...
 
@@ -218,8 +236,8 @@ class Result:
         for j, col in enumerate(self.columns):  # column by column: no copy of the whole frame
             codes[np.isnan(self._column_values(col)), j] = int(Flag.MISSING)
         if self.human is not None and len(self.human):
-            j = self.human["column"].map(pos).to_numpy(dtype=np.int64)
-            codes[self.human["row"].to_numpy(dtype=np.int64), j] = self.human["flag"].to_numpy(dtype=np.uint8)
+            cols = self.human["column"].map(pos).to_numpy(dtype=np.int64)
+            codes[self.human["row"].to_numpy(dtype=np.int64), cols] = self.human["flag"].to_numpy(dtype=np.uint8)
         return codes
 
     def _column_values(self, column) -> np.ndarray:
@@ -290,6 +308,7 @@ class Result:
     def _with_human_rows(self, table: pd.DataFrame) -> pd.DataFrame:
         """Provenance rows for technicians' decisions: rule "human", who and why."""
         h = self.human
+        assert h is not None  # called only when there are human decisions
         pos = {c: i for i, c in enumerate(self.columns)}
         rows = h["row"].to_numpy(dtype=np.int64)
         human = pd.DataFrame({

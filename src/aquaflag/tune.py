@@ -654,7 +654,7 @@ class _Search:
                     tot = np.array(rest, dtype=np.int64, copy=True)
                     m = self.mask(ri, params) if on else None
                     for si in todo:
-                        comb = others[si] | m[si] if on else others[si]
+                        comb = others[si] | m[si] if m is not None else others[si]  # (on)
                         c = self.series_counts(si, comb)[blocks].sum(axis=0)
                         got[si] = c
                         tot += c

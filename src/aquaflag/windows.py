@@ -30,7 +30,7 @@ import numbers
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsFloat
 
 __all__ = ["Window", "parse_window", "WindowError", "USAGE", "describe"]
 
@@ -135,7 +135,7 @@ def describe(*, allow_count: bool = True, allow_time: bool = True, min_count: in
     return f"a whole number of points >= {min_count}"
 
 
-def _count(value: numbers.Real, usage: str, allow_count: bool, min_count: int) -> Window:
+def _count(value: SupportsFloat, usage: str, allow_count: bool, min_count: int) -> Window:
     if not allow_count:
         raise WindowError(usage)
     if isinstance(value, numbers.Integral):

@@ -48,6 +48,7 @@ genuine extremes, *not* faults), a few logger gaps (NaN), and injected sensor fa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -125,7 +126,7 @@ _START, _END = "2016-04-04", "2023-12-25"
 # cos/sin coefficients, anomaly sd), bloom sensitivity, pH base, DO as a fraction of
 # saturation (base, spring photosynthesis boost, late-summer stratification depletion, each
 # with its peak day and width), transparency (winter level, seasonal log-drop).
-_STATION_MODEL = {
+_STATION_MODEL: dict[str, dict[str, Any]] = {
     "Mun-Ui": dict(t_mean=16.1, t_amp=11.0, t_peak=227, t_h2=(0.0, -0.2), t_sd=0.5,
                    bloom=1.0, ph0=7.55,
                    do0=0.84, boost=0.24, boost_peak=150, boost_width=40,
@@ -312,6 +313,7 @@ def _build_weekly(seed: int, korean: bool) -> _Built:
         if candidates.size == 0:  # pragma: no cover - the model always leaves room
             raise RuntimeError(f"no room to inject {kind!r} into {columns[c]!r}")
         r = int(rng.choice(candidates))
+        orig: float | None  # None for a stuck run: each cell's own value is the original
         orig = float(x[r])
 
         if kind == "spike":
@@ -591,6 +593,7 @@ def _build_sensor(seed: int, days: int, freq) -> _Built:
                 values[k][cells] = np.nan
             continue
 
+        assert col is not None  # every event but a gap is in one column
         c = _SENSOR_COLUMNS.index(col)
         x = clean[col][cells]
         dec = _SENSOR_DECIMALS[col]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -132,6 +132,7 @@ def _with_time_index(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     col, dates = choose_date_column(raw, "the data", None, report)
     if col is None:
         return frame
+    assert dates is not None  # found with its column
     original = frame.columns[names.index(col)]
     index = pd.DatetimeIndex(dates, name=col)
     report.date_column = col
@@ -143,8 +144,8 @@ def _rounded_integers(column: pd.Series) -> int:
     """How many integers of ``column`` float64 cannot hold exactly (beyond ±2**53)."""
     if not pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         return 0
-    ints = column.to_numpy(dtype=column.dtype.numpy_dtype if hasattr(column.dtype, "numpy_dtype")
-                           else column.dtype, na_value=0)
+    int_dtype: Any = getattr(column.dtype, "numpy_dtype", column.dtype)  # Int64 etc.: numpy's
+    ints = column.to_numpy(dtype=int_dtype, na_value=0)
     big = np.abs(ints.astype(np.float64)) > 2.0**53
     if not big.any():
         return 0

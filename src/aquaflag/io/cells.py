@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -319,7 +320,8 @@ def _finish_numeric(prep: Prepared, policy: CellPolicy) -> Cleaned:
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         out = Cleaned(prep.name, values, cells=cells, raw=values)
         if pd.api.types.is_integer_dtype(column.dtype):
-            unsigned = np.dtype(getattr(column.dtype, "numpy_dtype", column.dtype)).kind == "u"
+            int_dtype: Any = getattr(column.dtype, "numpy_dtype", column.dtype)  # Int64 etc.: numpy's
+            unsigned = np.dtype(int_dtype).kind == "u"
             ints = column.to_numpy(dtype=np.uint64 if unsigned else np.int64, na_value=0)
             big = np.flatnonzero(ints > _EXACT_INT if unsigned else (ints > _EXACT_INT) | (ints < -_EXACT_INT))
             if len(big):

@@ -375,10 +375,10 @@ def station_metadata(column: pd.Series, codes: np.ndarray, labels: list[str],
     pairs = np.unique(st * nv + (vcodes.astype(np.int64) + 1))
     if np.bincount(pairs // nv, minlength=len(labels)).max() > 1:
         return None
-    first_of = {}
+    first_of: dict[int, int] = {}
     for s, v in zip(st, vcodes):
         if s not in first_of:
-            first_of[int(s)] = v
+            first_of[int(s)] = int(v)
         if len(first_of) == len(labels):
             break
     shown = [(labels[s], "" if v < 0 else str(uniques[v])) for s, v in list(first_of.items())[:2]]

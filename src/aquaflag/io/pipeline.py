@@ -11,7 +11,7 @@ import math
 import numbers
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -836,6 +836,7 @@ def _order_and_combine(frame: pd.DataFrame, rows: RowNumbers, name: str, report:
                        rule: str) -> pd.DataFrame:
     """Sort by time (stable) and handle rows sharing a timestamp (wide layout)."""
     index = frame.index
+    assert isinstance(index, pd.DatetimeIndex)  # called on a frame indexed by the dates read
     dup_all = index.duplicated(keep=False)
     if dup_all.any():
         report.duplicates = int(dup_all.sum())
@@ -859,7 +860,8 @@ def _order_and_combine(frame: pd.DataFrame, rows: RowNumbers, name: str, report:
         if rule == "mean":
             frame = frame.groupby(level=0, sort=False).mean()
         else:
-            frame = frame[~frame.index.duplicated(keep=rule)]
+            # rule was checked against DUPLICATE_RULES by _options: "first" or "last" here
+            frame = frame[~frame.index.duplicated(keep=cast(Literal["first", "last"], rule))]
     return frame
 
 

@@ -13,7 +13,7 @@ import urllib.parse
 import warnings
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -127,6 +127,7 @@ def read_excel(p: Path, name: str, sheet: int | str, report: ReadReport) -> Raw:
     """One sheet of an Excel workbook; the first row is the header."""
     with open(p, "rb") as fh:
         magic = fh.read(8)
+    engine: Literal["openpyxl", "xlrd"]
     if magic.startswith(b"PK"):
         engine, report.format = "openpyxl", "xlsx"
     elif magic.startswith(b"\xd0\xcf\x11\xe0"):
@@ -254,7 +255,7 @@ def read_parquet_folder(p: Path, name: str, report: ReadReport, files: list[Path
                 order.append(fld.name)
                 types[fld.name] = {}
             types[fld.name].setdefault(str(fld.type), []).append(str(rel))
-    target = {}
+    target: dict[str, Any] = {}  # a pyarrow DataType, or None: as read
     for col in order:
         kinds = types[col]
         if len(kinds) == 1:

@@ -84,6 +84,7 @@ def window_bounds(n: int, *, count: int | None = None, span_ns: int | None = Non
     t = np.asarray(times, dtype="datetime64[ns]").view(np.int64)
     if t.size and np.any(np.diff(t) < 0):
         raise InputError("timestamps are not sorted: sort the data by time before a time window")
+    assert span_ns is not None  # exactly one of count and span_ns (checked above)
     span = int(span_ns)
     if center:
         starts = np.searchsorted(t, t - span // 2, side="left")

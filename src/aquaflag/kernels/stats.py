@@ -14,6 +14,8 @@ convergence loop.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from .._optional import available
@@ -330,7 +332,7 @@ class _KernelSelector:
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         self.cap = max(int(_MATERIALISE_PER_VALUE * (self.p + self.q)), _MATERIALISE_MIN)
         # per-row band limits: 4 bytes each unless a row is longer than int32 can count
-        self.index_dtype = np.int32 if self.q < 2**31 - 1 else np.int64
+        self.index_dtype: type[np.signedinteger] = np.int32 if self.q < 2**31 - 1 else np.int64
 
     def _key(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):  # a key beyond the largest float is inf: still ordered
@@ -361,7 +363,7 @@ class _KernelSelector:
 
     def _before_rows(self, tau: float, strict: bool, u: np.ndarray) -> np.ndarray:
         v, q = self.v, self.q
-        side = "right" if strict else "left"
+        side: Literal["left", "right"] = "right" if strict else "left"
         with np.errstate(over="ignore", invalid="ignore"):
             j = np.searchsorted(v, tau * u, side=side)  # first j counted, approximately
 

@@ -150,7 +150,7 @@ def gross_range(values, *, lower: float | None = None, upper: float | None = Non
             note=f"{what}: give lower/upper (or map the column to a variable in the config)",
         )
     known = series is not None and series.variable is not None
-    src = f" (the physical range of {series.key})" if known else ""
+    src = f" (the physical range of {series.key})" if known and series is not None else ""
     if lo is not None and hi is not None and lo > hi:
         raise ParameterError(f"lower of gross_range must be <= upper ({hi:g}){src}; got {lo:g}")
     if suspect_lower is not None and suspect_upper is not None and suspect_lower > suspect_upper:
@@ -502,6 +502,7 @@ def spike(values, *, threshold: float | None = None, k: float = AUTO_K, rise: fl
         lower[inner] = np.minimum(prev, nxt) - thr
         upper[inner] = np.maximum(prev, nxt) + thr
     else:
+        assert ref is not None  # set above whenever not extremum
         lower[inner] = ref - thr
         upper[inner] = ref + thr
     return Detection(mask=mask, evaluated=evaluated, score=score, lower=lower, upper=upper,
@@ -926,9 +927,9 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
     params = {"window": window, "tolerance": tolerance, "min_points": min_points, "floor": floor,
               "factor": factor, "rank": rank, "ice_band": ice_band, "reference": reference}
     derive = window is None
-    win = floor if derive else window
+    win: int | str = floor if window is None else window
     by_time = isinstance(win, str)
-    if by_time and times is None:
+    if isinstance(win, str) and times is None:  # (by_time)
         raise need_times("flat_line", "floor" if derive else "window", win)
     if reference is not None and times is None:
         raise need_times("flat_line", "reference", reference)
@@ -971,7 +972,7 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
             in_ref[pos] = True
             inside &= in_ref[starts] & in_ref[ends]
         dur = dur[inside]
-        floor_v = float(span_ns(win)) if by_time else float(int(win))
+        floor_v = float(span_ns(win)) if isinstance(win, str) else float(int(win))
         run_k = float(np.sort(dur)[-rank]) if dur.size >= rank else 0.0
         w_v = max(floor_v, factor * run_k)
         if by_time:
@@ -991,7 +992,7 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
         if reference is not None:
             derived += f", from {reference}"
     else:
-        w_v = float(span_ns(win)) if by_time else float(int(win))
+        w_v = float(span_ns(win)) if isinstance(win, str) else float(int(win))
         derived = f"window={win} (given)"
         if by_time:
             stats["window_hours"] = w_v / 3.6e12
@@ -1002,6 +1003,7 @@ def flat_line(values, *, window: int | str | None = None, tolerance: float = 0.0
         derived += f", {int(ice.sum())} value(s) at 0 +-{ice_band:g} degC (ice) not judged"
     stats.update(resolution=q, step_minutes=step / 6e10, derived=derived)
     if by_time:
+        assert tv is not None  # a time window has timestamps (checked above)
         duration = (tv - tv[a]).astype(np.float64)
         qualifies = (duration >= w_v) & (length >= min_points)
         score_v = duration / w_v

@@ -250,9 +250,10 @@ def level_shift(values, *, threshold: float = 10.0, rise: float = 3.0, jump: flo
               "reference": reference}
     windows = {"min_duration": min_duration, "max_duration": max_duration, "max_gap": max_gap,
                "reference": reference}
-    timed = [k for k, v in windows.items() if isinstance(v, str)]
+    timed = {k: v for k, v in windows.items() if isinstance(v, str)}
     if timed and times is None:
-        raise need_times("level_shift", timed[0], windows[timed[0]])
+        param, written = next(iter(timed.items()))
+        raise need_times("level_shift", param, written)
     t = time_ns(times, n, "level_shift") if (times is not None and (timed or max_gap is None)) else None
     idx = valid_index(x, t)
     m = idx.size
@@ -266,6 +267,7 @@ def level_shift(values, *, threshold: float = 10.0, rise: float = 3.0, jump: flo
     def axis(window):
         """Coordinates of the valid values along ``window``'s unit, and the window's length."""
         if isinstance(window, str):
+            assert t is not None  # a time window needs timestamps (required above)
             return t[idx], span_ns(window)
         return idx, int(window)
 
@@ -317,7 +319,7 @@ def level_shift(values, *, threshold: float = 10.0, rise: float = 3.0, jump: flo
         parts = {f"threshold {threshold:g} x step sd {sigma:.4g}": threshold * sigma,
                  f"rise {rise:g} x typical day's largest step {day:.4g}": rise * day,
                  "min_jump": min_jump}
-        why = max(parts, key=parts.get)
+        why = max(parts, key=parts.__getitem__)
         tau = parts[why]
         stats["jump"] = tau
         derived.insert(0, f"jump={tau:.4g} ({why})" + (f", from {reference}" if reference else ""))
@@ -330,7 +332,7 @@ def level_shift(values, *, threshold: float = 10.0, rise: float = 3.0, jump: flo
     width = np.diff(idx).astype(np.float64)
     neighbour = np.maximum(np.concatenate(([0.0], size[:-1])), np.concatenate((size[1:], [0.0])))
     is_jump = near & (size > tau) & (size >= ratio * width * neighbour)
-    for k in np.flatnonzero(is_jump):  # the level moved, and stayed: medians each side
+    for k in np.flatnonzero(is_jump).tolist():  # the level moved, and stayed: medians each side
         before = np.median(xv[max(0, k + 1 - level_points):k + 1])
         after = np.median(xv[k + 1:k + 1 + level_points])
         moved = (after - before) * np.sign(d[k])

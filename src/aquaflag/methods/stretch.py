@@ -396,7 +396,8 @@ def _pair(changes, partners, J, m, max_len, tolerance):
     passes = []
     for order in (every, every[::-1]):
         open_: list[int] = []
-        pairs, paired = [], set()
+        pairs: list[tuple[int, int]] = []
+        paired: set[int] = set()
         for b in order:
             open_ = [a for a in open_ if abs(b - a) <= max_len]
             for s in range(len(open_) - 1, -1, -1):
@@ -418,7 +419,7 @@ def _pair(changes, partners, J, m, max_len, tolerance):
 
 def _one_sided(changes, paired, J, x, W, g, min_len, max_len, ends):
     """Stretches ended by an unpaired change: the first one ("first") or each ("all")."""
-    out = []
+    out: list[tuple[int, int, float]] = []
     if ends == "none":
         return out
     level = None

@@ -145,8 +145,7 @@ def config_toml(result: "Result") -> str:
     if src:
         lines.append(f"# input file: {json.dumps(str(src), ensure_ascii=False)}")
     lines.append(f"# reproduce: aquaflag run -c THIS_FILE {json.dumps(str(src or 'DATA'), ensure_ascii=False)}")
-    # Result.rules are RuleLike; what it holds are aquaflag.rules.Rule objects
-    return "\n".join(lines) + "\n\n" + rules_to_toml(result.rules)  # type: ignore[arg-type]
+    return "\n".join(lines) + "\n\n" + rules_to_toml(result.rules)
 
 
 class _Page:

@@ -22,7 +22,7 @@ __all__ = ["package_file", "plotly_js", "plotly_css", "plotly_rules", "plotly_sh
 @functools.lru_cache(maxsize=None)
 def package_file(name: str) -> bytes:
     """A file of ``aquaflag/review/static``."""
-    return resources.files(__package__).joinpath("static", name).read_bytes()
+    return resources.files(__package__).joinpath("static").joinpath(name).read_bytes()
 
 
 @functools.lru_cache(maxsize=1)
