@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 # few examples), a long one on demand:  pytest --hypothesis-profile=long tests/properties
 settings.register_profile("ci", derandomize=True, max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("long", max_examples=1_500, deadline=None,
+settings.register_profile("long", max_examples=3_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 if not any(a.startswith("--hypothesis-profile") for a in sys.argv):  # the option wins
     settings.load_profile(os.environ.get("AQUAFLAG_HYPOTHESIS_PROFILE", "ci"))
