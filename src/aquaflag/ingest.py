@@ -226,7 +226,7 @@ def rejudge(store, config, *, reason: str = "configuration changed") -> int:
     if not names:
         store.set_live_config(qc.text, reason=reason)
         return 0
-    data = pd.concat({n: store.values(n) for n in names}, axis=1)
+    data = pd.concat({n: store.values(n) for n in names}, axis=1, sort=True)
     data.attrs.clear()
     result = evaluate(data, qc.rules, mapping=qc.mapping)
     run_id = store.record_run(result, qc.text)

@@ -168,14 +168,17 @@ def test_a_killed_watcher_judges_every_file_once_after_restart(tmp_path):
     config.write_text(QC, encoding="utf-8")
     store_path = tmp_path / "qc.sqlite"
     days = [day(f"2021-06-{d:02d}", n=96 * 4, seed=d) for d in range(1, 25, 4)]  # 6 files of 4 days
-    for i, frame in enumerate(days):
+    for i, frame in enumerate(days[:-1]):
         (inbox / f"logger_{i}.csv").write_text(csv_text(frame), encoding="utf-8")
-    # first watcher: killed (SIGKILL, no clean-up) just after it judged one file, while it judges the next
+    # first watcher: killed (SIGKILL, no clean-up) just after it judged one file, most likely while it
+    # judges the next; the last file arrives only after the kill, so at least one is left for the restart
     proc = _watcher(inbox, store_path, config)
     _wait_for(proc, "new value")
     time.sleep(0.15)
     proc.kill()
     proc.wait(timeout=10)
+    last = len(days) - 1
+    (inbox / f"logger_{last}.csv").write_text(csv_text(days[last]), encoding="utf-8")
     store = open_store(store_path)
     judged_before = len(store.ingested_files())
     assert 1 <= judged_before < len(days)
