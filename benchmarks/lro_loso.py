@@ -3,30 +3,42 @@
 Run from the repository root::
 
     python benchmarks/lro_loso.py [--out benchmarks/results/lro_loso.md] [--data DIR]
-        [--start benchmarks/lro_tune/start.toml] [--folds 4] [--only FILE]
+        [--start PATH] [--folds 4] [--rounds 2] [--min-gain 0.003] [--objective both]
+        [--consensus] [--only FILE] [--quick]
 
 For each of the six LRO files in turn (the *held-out site*), the starting
-configuration ``benchmarks/lro_tune/start.toml`` (the shipped sensor rules and
-the stretch detectors, no per-site values) is tuned with :func:`aquaflag.tune.tune`
-on the labels of the five other files, and the tuned configuration is run
-once on the held-out file and scored against its labels. Nothing of the
-held-out file (values or labels) is seen while tuning. The held-out scores,
-pooled over all six sites, are the evidence; the expected F1 that ``tune``
-writes (time-blocked cross-validation on the five tuning files) is shown
-beside them to check that estimate.
+configuration is tuned with :func:`aquaflag.tune.tune` on the labels of the
+five other files, and the tuned configuration is run once on the held-out file
+and scored against its labels. Nothing of the held-out file (values or labels)
+is seen while tuning. The held-out scores, pooled over all six sites, are the
+evidence; the expected F1 that ``tune`` writes (time-blocked cross-validation
+on the five tuning files) is shown beside them to check that estimate.
+
+The starting configuration (unless ``--start`` names a file) is built at run
+time: the shipped ``sensor_15min`` template as it is now, with the variable
+selections it chose by looking at all six files' labels widened again
+(``WIDEN``: level shifts on conductivity too, the far-from-the-level modified
+Z-score on conductivity and DO too), plus ``benchmarks/lro_tune/extra.toml``
+(``offset_stretch``, ``noisy_stretch``, ``sonde_failure`` with default
+parameters, and a ``[columns]`` table putting each file's variables on one
+station, so that ``sonde_failure`` gets the sonde context). It is written
+beside the results (``*_start.toml``).
 
 Baselines on every held-out site: the four seed methods with default
 parameters on the whole series; PyHydroQC's range + persistence rules with
 PyHydroQC's own per-site, per-variable parameters (a baseline given each
 held-out site's ranges); the starting configuration untuned; the shipped
-``sensor_15min`` configuration (its rules were partly tuned on three of these
-files: not a held-out figure).
+``sensor_15min`` configuration (its choice of rules per variable was made
+looking at all six files' labels: not a held-out figure).
 
 Scoring (:mod:`aquaflag.metrics`): raw values ``X``; ``NULL`` and ``-9999``
 missing and not counted; a point is labelled when ``X_qual`` is not null.
 Headline: strict point-wise micro-F1 and pooled event F1 over temp, cond,
 ph and do; PyHydroQC's own convention (events widened by one point each side,
 a detected event overlapping a labelled one counts whole) beside it.
+
+``--quick`` holds out BlackSmithFork2015 only, with 2 folds and 1 round (a
+few minutes: a check that the script runs, not a result).
 
 Data: Logan River Observatory (Utah State University) as published with
 PyHydroQC (github.com/AmberSJones/pyhydroqc, BSD-3-Clause); Jones, Jones &
@@ -47,14 +59,22 @@ import numpy as np
 import pandas as pd
 
 import aquaflag
-from aquaflag.config import load, template_text, parse
+from dataclasses import replace
+
+from aquaflag.config import Config, load, parse, rules_to_toml, template_text
 from aquaflag.datasets.lro import read_lro
 from aquaflag.metrics import evaluation_table, events, pooled
 from aquaflag.tune import tune
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "lro"
-START = REPO / "benchmarks" / "lro_tune" / "start.toml"
+EXTRA = REPO / "benchmarks" / "lro_tune" / "extra.toml"
+#: Variable selections of the shipped default that were chosen looking at all six files'
+#: labels, widened for the start of the search (rule label -> (new label, variables)).
+WIDEN = {
+    "calibration offset": ("calibration offset", ("conductivity", "ph", "do")),
+    "pH far from the site's level": ("far from the site's level", ("conductivity", "ph", "do")),
+}
 SCORED = ("temp", "cond", "ph", "do")
 TUNED_ON = SCORED + ("turb",)
 SEEDS = ("zscore", "modified_zscore", "iqr", "adjusted_boxplot")
@@ -64,7 +84,7 @@ UNTUNED = "start config, untuned"
 SHIPPED = "shipped sensor_15min"
 
 #: PyHydroQC's rules parameters (min_range, max_range, persist) per site and variable, from
-#: PyHydroQC ``parameters.py`` ``site_params`` (as in benchmarks/lro_scoring.py).
+#: PyHydroQC ``parameters.py`` ``site_params``.
 PYHYDROQC_PARAMS = {
     "FranklinBasin": {"temp": (-2, 13, 30), "cond": (120, 380, 30), "ph": (7.5, 9.2, 45), "do": (8, 13, 45)},
     "TonyGrove": {"temp": (-2, 20, 30), "cond": (175, 500, 30), "ph": (8.0, 9.0, 45), "do": (7, 14, 45)},
@@ -75,7 +95,12 @@ PYHYDROQC_PARAMS = {
 
 
 def pyhydroqc_rules(values: np.ndarray, minimum: float, maximum: float, persist: int) -> np.ndarray:
-    """PyHydroQC's range + persistence rules re-expressed with NumPy (as in lro_scoring.py)."""
+    """PyHydroQC's range + persistence rules re-expressed with NumPy.
+
+    A value is flagged when outside [minimum, maximum], or when it is part of a
+    run of at least ``persist`` values equal to their predecessor (PyHydroQC
+    ``rules.range_check`` and ``rules.persistence``).
+    """
     x = np.asarray(values, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         flagged = (x > maximum) | (x < minimum)
@@ -84,6 +109,25 @@ def pyhydroqc_rules(values: np.ndarray, minimum: float, maximum: float, persist:
     length = np.bincount(run)
     flagged |= (run > 0) & (length[run] >= persist)
     return flagged
+
+
+def start_config() -> Config:
+    """The shipped default, widened (``WIDEN``), plus ``extra.toml``'s rules and [columns]."""
+    shipped = parse(template_text("sensor"), source="sensor_15min.toml")
+    extra = load(EXTRA)
+    rules = []
+    for r in shipped.rules:
+        if r.label in WIDEN:
+            label, variables = WIDEN[r.label]
+            r = replace(r, label=label, variables=variables)
+        rules.append(r)
+    rules += extra.rules
+    text = ("# Starting configuration of benchmarks/lro_loso.py: the shipped sensor_15min rules "
+            "(selections widened: " + ", ".join(WIDEN) + ") + benchmarks/lro_tune/extra.toml\n\n[columns]\n"
+            + "".join(f"{c} = {{ variable = \"{m['variable']}\", station = \"{m['station']}\" }}\n"
+                      for c, m in extra.mapping.items())
+            + "\n" + rules_to_toml(rules))
+    return parse(text, source="lro_loso start")
 
 
 def site_of(stem: str) -> str:
@@ -100,10 +144,10 @@ def score_rows(file: str, method: str, masks: pd.DataFrame, labels: pd.DataFrame
     return t
 
 
-def run(files: list[Path], start: Path, folds: int, only: str | None) -> tuple[pd.DataFrame, list[dict]]:
+def run(files: list[Path], start_cfg: Config, start_name: str, folds: int, only: str | None,
+        tune_args: dict) -> tuple[pd.DataFrame, list[dict]]:
     loaded = {p.stem: read_lro(p) for p in files}
     shipped = parse(template_text("sensor"))
-    start_cfg = load(start)
     rows, tuned_info = [], []
     for held in files:
         if only and held.stem != only:
@@ -113,11 +157,11 @@ def run(files: list[Path], start: Path, folds: int, only: str | None) -> tuple[p
         train = [(loaded[p.stem][0][[c for c in TUNED_ON if c in loaded[p.stem][0].columns]],
                   loaded[p.stem][1]) for p in files if p.stem != held.stem]
         t0 = time.perf_counter()
-        res = tune(train, start_cfg, folds=folds,
+        res = tune(train, start_cfg, folds=folds, **tune_args,
                    progress=lambda m, h=held.stem: print(f"  [{h}] {m}", file=sys.stderr, flush=True))
         seconds = time.perf_counter() - t0
         data = values[cols]
-        tuned = aquaflag.run(data, res.kept)
+        tuned = aquaflag.run(data, Config(res.kept, mapping=res.mapping))
         rows.append(score_rows(held.stem, TUNED, tuned.mask, labels, values))
         rows.append(score_rows(held.stem, UNTUNED, aquaflag.run(data, start_cfg).mask, labels, values))
         rows.append(score_rows(held.stem, SHIPPED, aquaflag.run(data, shipped).mask, labels, values))
@@ -132,7 +176,7 @@ def run(files: list[Path], start: Path, folds: int, only: str | None) -> tuple[p
                            "expected": res.expected,
                            "in_sample": res.in_sample, "changes": res.changes(),
                            "evaluations": res.info["evaluations"], "toml": res.toml(
-                               source=str(start.relative_to(REPO)), labels="X_qual of the five other files",
+                               source=start_name, labels="X_qual of the five other files",
                                data=", ".join(p.stem for p in files if p.stem != held.stem))})
         print(f"{held.stem}: tuned in {seconds:.0f} s", file=sys.stderr, flush=True)
     return pd.concat(rows, ignore_index=True), tuned_info
@@ -197,7 +241,7 @@ def machine() -> str:
             f"aquaflag {aquaflag.__version__}")
 
 
-def report(table, info, command, total) -> str:
+def report(table, info, command, total, settings) -> str:
     summ = summary(table)
     exp = pd.DataFrame([{"held-out file": i["held_out"],
                          "tune's expected point F1 (CV on the 5 others)": i["expected"]["point_f1"],
@@ -220,6 +264,9 @@ def report(table, info, command, total) -> str:
         f"- Date: {_dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- Machine: {machine()}",
         f"- Total time: {total:.0f} s",
+        f"- Code: {settings['code']}",
+        f"- Start: {settings['start']}",
+        f"- Tune: folds {settings['folds']}, " + ", ".join(f"{k} {v}" for k, v in settings['tune'].items()),
         "",
         "Each row of the per-site tables is one held-out file: the configuration was tuned on the",
         "labels of the five other files and run once on this one. Scores over temp, cond, ph, do",
@@ -248,6 +295,11 @@ def report(table, info, command, total) -> str:
         "",
         md_table(exp),
         "",
+        "## Per held-out file and variable (every method)",
+        "",
+        md_table(table[["file", "method", "column", "labelled", "flagged", "tp", "fp", "fn", "f1",
+                        "event_f1", "phq_f1"]]),
+        "",
         "## Per held-out file and variable (tuned configuration)",
         "",
         md_table(table[table.method == TUNED][["file", "column", "labelled", "flagged", "tp", "fp", "fn",
@@ -261,23 +313,54 @@ def report(table, info, command, total) -> str:
     return "\n".join(lines)
 
 
+def git_code() -> str:
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" (with uncommitted changes)" if dirty else "")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "lro_loso.md")
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--start", type=Path, default=START)
+    ap.add_argument("--start", type=Path, default=None,
+                    help="a starting configuration file (default: the shipped template widened + extra.toml)")
     ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--min-gain", type=float, default=0.003)
+    ap.add_argument("--objective", choices=("both", "point", "event"), default="both")
+    ap.add_argument("--consensus", action="store_true",
+                    help="tune with consensus=True (a change must help more tuning files than it hurts)")
     ap.add_argument("--only", default=None, help="hold out only this file (e.g. Mendon2019)")
+    ap.add_argument("--quick", action="store_true",
+                    help="BlackSmithFork2015 held out only, 2 folds, 1 round: a check that it runs")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.only, args.folds, args.rounds = args.only or "BlackSmithFork2015", 2, 1
     files = sorted(p for p in args.data.glob("*.csv") if p.stem[-4:].isdigit())
     if not files:
         print(f"no LRO files in {args.data}", file=sys.stderr)
         return 2
+    if args.start is None:
+        start_cfg, start_name = start_config(), "shipped sensor_15min (widened) + benchmarks/lro_tune/extra.toml"
+    else:
+        start_cfg, start_name = load(args.start), str(args.start)
+    tune_args = {"rounds": args.rounds, "min_gain": args.min_gain, "objective": args.objective}
+    if args.consensus:
+        tune_args["consensus"] = True
     t0 = time.perf_counter()
-    table, info = run(files, args.start.resolve(), args.folds, args.only)
+    table, info = run(files, start_cfg, start_name, args.folds, args.only, tune_args)
     total = time.perf_counter() - t0
-    command = "python benchmarks/lro_loso.py" + (f" --only {args.only}" if args.only else "")
-    text = report(table, info, command, total)
+    command = "python benchmarks/lro_loso.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    settings = {"code": git_code(), "start": start_name, "folds": args.folds, "tune": tune_args}
+    text = report(table, info, command.strip(), total, settings)
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -286,6 +369,8 @@ def main(argv=None) -> int:
     tomls.mkdir(exist_ok=True)
     for i in info:
         (tomls / f"tuned_without_{i['held_out']}.toml").write_text(i["toml"], encoding="utf-8")
+    start_text = start_cfg.text if start_cfg.text else rules_to_toml(start_cfg.rules)
+    (out.parent / (out.stem + "_start.toml")).write_text(start_text, encoding="utf-8")
     print(text.split("## Strict point-wise")[0])
     return 0
 

@@ -3,8 +3,8 @@
 It is run through ``aquaflag.run`` on the synthetic sensor demo (known injected
 faults) and on the Logan River Observatory Main Street 2019 record (technician
 labels; skipped when the shared data are absent). The floors below are the
-figures measured when the configuration was tuned (see
-docs/benchmarks_lro_config.md) minus a margin.
+figures measured on the shipped default (see
+benchmarks/results/calib_robustness.md) minus a margin.
 """
 
 from __future__ import annotations

@@ -143,3 +143,31 @@ def test_rules_without_labelled_series_are_kept_as_given():
     res = tune((data, labels), cfg, folds=2)
     rule = [r for r in res.rules if r.label == "temp"][0]
     assert rule.params["threshold"] == 3.0
+
+
+def test_consensus_keeps_a_change_only_when_most_data_sets_gain():
+    # Site 0 labels its 8-day DO offset; sites 1 and 2 have a 3-day offset their technicians
+    # corrected without labelling. Pooled, finding offsets gains (192 labelled points against
+    # 144 unlabelled); site by site it helps one and hurts two.
+    sites = []
+    for seed in (5, 6, 7):
+        data, labels = labelled(seed=seed)
+        if seed != 5:
+            n = len(data)
+            a = n // 3
+            data["do"] = data["do"].to_numpy() - np.where((np.arange(n) >= a) & (np.arange(n) < a + 8 * 24),
+                                                           1.5, 0.0)
+            data.iloc[a:a + 72, data.columns.get_loc("do")] += 1.5
+            labels["do"] = False
+        sites.append((data, labels))
+    cfg = parse(START)
+    loose = tune(sites, cfg, folds=2)
+    strict = tune(sites, cfg, folds=2, consensus=True)
+    offset = {r.label: (r, on) for r, on in zip(loose.rules, loose.enabled)}["offset"]
+    assert offset[1] and offset[0].params["threshold"] < 30  # pooled: offsets are looked for
+    kept = {r.label: (r, on) for r, on in zip(strict.rules, strict.enabled)}["offset"]
+    assert kept[0].params["threshold"] == 30  # two sites of three lose: not kept
+    assert strict.info["consensus"] is True
+    assert "consensus of the data sets" in strict.toml()
+    with pytest.raises(ParameterError, match="consensus of tune must be True or False"):
+        tune(sites[0], cfg, consensus="yes")

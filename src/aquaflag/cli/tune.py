@@ -30,13 +30,16 @@ __all__ = ["tune"]
               help="Passes of the coordinate search over every parameter.")
 @click.option("--min-gain", type=click.FloatRange(min=0, max=1, max_open=True), default=0.003,
               show_default=True, help="Keep a change only when it raises the objective by this much.")
+@click.option("--consensus", is_flag=True,
+              help="Keep a change only when it raises the objective on more of the labelled FILES it "
+                   "changes than it lowers it on (sites whose technicians label differently).")
 @click.option("--columns", multiple=True, help="Tune on these columns only (names or glob patterns).")
 @click.option("--only-labelled", is_flag=True,
               help="Count only the values that have a label (long labels from a review).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @read_options
-def tune(files, config, labels, out, force, folds, objective, rounds, min_gain, columns, only_labelled,
-         quiet, **read_args):
+def tune(files, config, labels, out, force, folds, objective, rounds, min_gain, consensus, columns,
+         only_labelled, quiet, **read_args):
     """Tune the rules of --config on labelled FILES and write the tuned configuration to --out.
 
     Each rule's parameters are searched over the values its declaration
@@ -65,7 +68,7 @@ def tune(files, config, labels, out, force, folds, objective, rounds, min_gain, 
         datasets.append((data, lab, known) if only_labelled else (data, lab))
     say = (lambda *a, **k: None) if quiet else click.echo
     result = run_tune(datasets, qc, folds=folds, objective=objective, rounds=rounds, min_gain=min_gain,
-                      columns=wanted,
+                      consensus=consensus, columns=wanted,
                       progress=lambda msg: say(f"  {msg}", err=True))
     text = result.toml(source=str(config), labels=", ".join(map(str, labels)),
                        data=", ".join(map(str, files)))

@@ -5,6 +5,8 @@ Nothing here is a method; every function is pure and works on one series.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import InputError
@@ -190,6 +192,8 @@ def rolling_bounds(window, values: np.ndarray, *, times, center: bool, method: s
 DAY_NS = 86_400 * 10**9
 #: Without timestamps, a "day" for :func:`daily_max_step` is this many steps.
 _STEPS_PER_BLOCK = 24
+#: A block of :func:`daily_max` holds whole days and at least this many steps (a day at 15 min).
+_MIN_STEPS_PER_BLOCK = 96
 
 
 def median_step(t: np.ndarray | None) -> float:
@@ -261,10 +265,27 @@ def daily_max(a: np.ndarray, tv: np.ndarray | None) -> float:
 
     A day with a single value contributes it. Without timestamps, blocks of
     24 consecutive values stand in for days. 0 for an empty array.
+
+    When a day holds fewer than 96 steps at the series' median step (sampling
+    coarser than 15 min), blocks of ``ceil(96 x step / 1 day)`` whole days
+    stand in for days: the second-largest of a block is then the same tail
+    quantile of the steps (about 1 - 1.5/96) at every sampling interval. Per
+    calendar day it would fall as sampling coarsens -- the second-largest of
+    24 hourly steps of a noisy series is a much lower quantile than that of
+    96 quarter-hour steps -- and thresholds derived from it with it.
     """
     if a.size == 0:
         return 0.0
-    day = np.arange(a.size) // _STEPS_PER_BLOCK if tv is None else tv // DAY_NS
+    if tv is None:
+        day = np.arange(a.size) // _STEPS_PER_BLOCK
+    else:
+        day = tv // DAY_NS
+        dt = np.diff(tv)
+        dt = dt[dt > 0]
+        if dt.size:
+            days = math.ceil(_MIN_STEPS_PER_BLOCK * float(np.median(dt)) / DAY_NS - 1e-9)
+            if days > 1:
+                day = day // days
     order = np.lexsort((a, day))  # by day, then by value
     a_s, day_s = a[order], day[order]
     last = np.flatnonzero(np.concatenate((day_s[1:] != day_s[:-1], [True])))
