@@ -27,6 +27,17 @@ from ._schema import series as series_t
 
 __all__ = ["LiveLog", "Fit"]
 
+_DAY = 86_400 * 10**9
+_vc = value_chunk.alias("vc")
+#: Series by name, with the last time of their first chunk and their last time (index lookups).
+_SERIES_SPAN = sa.select(
+    series_t.c.name, series_t.c.id,
+    sa.select(sa.func.min(_vc.c.t_last)).where(_vc.c.series_id == series_t.c.id)
+    .correlate(series_t).scalar_subquery().label("first_last"),
+    sa.select(sa.func.max(_vc.c.t_last)).where(_vc.c.series_id == series_t.c.id)
+    .correlate(series_t).scalar_subquery().label("t_last"),
+).where(series_t.c.name.in_(sa.bindparam("names", expanding=True)))
+
 
 @dataclass(frozen=True)
 class Fit:
@@ -211,24 +222,86 @@ class LiveLog:
             ``{series: (times, values)}``, sorted by time; a series the store
             does not hold yet gives empty arrays. The cost does not grow with
             the length of a series' record.
+
+        Notes
+        -----
+        A few queries whatever the number of series: one for the series and
+        their first and last times, one per group of series with about the same
+        range (the chunks overlapping it); a series whose ``before`` or ``after``
+        values lie beyond the chunks read (rare: chunks hold 1 024 values) takes
+        one more query for them.
         """
-        out = {}
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        empty = (np.empty(0, np.int64), np.empty(0))
+        c = value_chunk.c
+        requests = {name: (None if lo is None else int(lo), None if hi is None else int(hi), int(before), int(after))
+                    for name, (lo, hi, before, after) in requests.items()}
         with self._r.connect() as conn:
-            known = {r.name: r.id for r in conn.execute(
-                sa.select(series_t.c.name, series_t.c.id).where(series_t.c.name.in_(list(requests))))}
-            for name, (lo, hi, before, after) in requests.items():
-                sid = known.get(name)
-                if sid is None:
-                    out[name] = (np.empty(0, np.int64), np.empty(0))
+            known = {r.name: r for r in conn.execute(_SERIES_SPAN, {"names": list(requests)})}
+            groups: dict[tuple[int | None, int | None], list[str]] = {}
+            for name, (lo, hi, _, _) in requests.items():
+                row = known.get(name)
+                if row is None or row.t_last is None:
+                    out[name] = empty
                     continue
-                parts = []
-                if before and lo is not None:
-                    parts.append(self._read_values(conn, sid, None, lo - 1, None, last=int(before)))
-                parts.append(self._read_values(conn, sid, lo, hi, None))
-                if after and hi is not None:
-                    parts.append(self._read_values(conn, sid, hi + 1, None, None, first=int(after)))
-                out[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+                # series whose ranges start and end on the same days share a query
+                key = (None if lo is None else lo // _DAY, None if hi is None else hi // _DAY)
+                groups.setdefault(key, []).append(name)
+            chunks: dict[int, list[Any]] = {}
+            for names in groups.values():
+                los = [requests[n][0] for n in names]
+                his = [requests[n][1] for n in names]
+                q = sa.select(c.series_id, c.t_first, c.t_last, c.times, c.vals).where(
+                    c.series_id.in_([known[n].id for n in names]))
+                if all(x is not None for x in los):
+                    q = q.where(c.t_last >= min(x for x in los if x is not None))
+                if all(x is not None for x in his):
+                    q = q.where(c.t_first <= max(x for x in his if x is not None))
+                for r in conn.execute(q.order_by(c.series_id, c.t_first)):
+                    chunks.setdefault(r.series_id, []).append(r)
+            for names in groups.values():
+                for name in names:
+                    out[name] = self._window(conn, known[name], chunks.get(known[name].id, []),
+                                             *requests[name])
         return out
+
+    def _window(self, conn: Any, srow: Any, rows: Sequence[Any], lo: int | None, hi: int | None,
+                before: int, after: int) -> tuple[np.ndarray, np.ndarray]:
+        """One series' window from the chunks read (``rows``), reading more only when needed."""
+        if rows:
+            t = np.concatenate([chunks.unpack_times(r.times) for r in rows]) if len(rows) > 1 \
+                else chunks.unpack_times(rows[0].times)
+            v = np.concatenate([chunks.unpack_values(r.vals) for r in rows]) if len(rows) > 1 \
+                else chunks.unpack_values(rows[0].vals)
+        else:
+            t, v = np.empty(0, np.int64), np.empty(0)
+        i0 = 0 if lo is None else int(np.searchsorted(t, lo, "left"))
+        i1 = t.size if hi is None else int(np.searchsorted(t, hi, "right"))
+        parts_t, parts_v = [], []
+        if before and lo is not None:
+            # every stored value from the first chunk read up to lo is in t[:i0]
+            # (all there is when the first chunk read is the series' first, or none was read and
+            # the first chunk ends after lo: it starts after hi then)
+            if i0 >= before or (rows[0].t_last if rows else lo) <= srow.first_last:
+                parts_t.append(t[max(0, i0 - before):i0])
+                parts_v.append(v[max(0, i0 - before):i0])
+            else:
+                bt, bv = self._read_values(conn, srow.id, None, lo - 1, None, last=int(before))
+                parts_t.append(bt)
+                parts_v.append(bv)
+        parts_t.append(t[i0:i1])
+        parts_v.append(v[i0:i1])
+        if after and hi is not None:
+            if t.size - i1 >= after or hi >= srow.t_last or (rows and rows[-1].t_last >= srow.t_last):
+                parts_t.append(t[i1:i1 + after])
+                parts_v.append(v[i1:i1 + after])
+            else:
+                at, av = self._read_values(conn, srow.id, hi + 1, None, None, first=int(after))
+                parts_t.append(at)
+                parts_v.append(av)
+        if len(parts_t) == 1:
+            return parts_t[0], parts_v[0]
+        return np.concatenate(parts_t), np.concatenate(parts_v)
 
     def last_outside(self, series: str, before: int, low: float, high: float
                      ) -> tuple[int, float] | None:
