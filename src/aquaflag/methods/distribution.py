@@ -42,6 +42,7 @@ writes them from a Detection's ``stats`` (and incremental runs store them,
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -89,7 +90,7 @@ def _given(method: str, params: dict) -> dict[str, np.float64] | None:
         raise ParameterError(f"{', '.join(given)} of {method}: fitted statistics replace the whole "
                              "series' statistics; they do not go with window or by")
     for k, v in given.items():
-        if not np.isfinite(v):
+        if not math.isfinite(v):
             raise ParameterError(f"{k} of {method} must be a finite number; got {v!r}")
     if "q1" in given and not given["q1"] <= given["q3"]:
         raise ParameterError(f"q1 of {method} must be <= q3; got q1={given['q1']!r}, q3={given['q3']!r}")

@@ -166,13 +166,15 @@ class Store(LiveLog):
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        rows = [{"name": n, "variable": infos[n].key, "variable_name": infos[n].name,
-                 "station": infos[n].station, "unit": infos[n].unit, "source": infos[n].source,
-                 "tz": tz, "created_us": now} for n in names]
-        if rows:
-            conn.execute(insert(series_t).on_conflict_do_nothing(index_elements=["name"]), rows)
         found = {r["name"]: r for r in conn.execute(
             sa.select(series_t).where(series_t.c.name.in_(names))).mappings()}
+        rows = [{"name": n, "variable": infos[n].key, "variable_name": infos[n].name,
+                 "station": infos[n].station, "unit": infos[n].unit, "source": infos[n].source,
+                 "tz": tz, "created_us": now} for n in names if n not in found]
+        if rows:  # only the new ones (a concurrent writer may have created them meanwhile)
+            conn.execute(insert(series_t).on_conflict_do_nothing(index_elements=["name"]), rows)
+            found.update({r["name"]: r for r in conn.execute(
+                sa.select(series_t).where(series_t.c.name.in_([r["name"] for r in rows]))).mappings()})
         self._lock(conn, [r["id"] for r in found.values()])
         for n in names:
             if found[n]["tz"] != tz:
@@ -478,7 +480,7 @@ class Store(LiveLog):
             raise InputError(f"record_run needs an aquaflag Result; got {type(result).__name__}")
         data = _as_frame(data, what="the run's data")
         flags = result.flags
-        prov = result.provenance
+        prov = _provenance(result)
         if config_text is None:
             from ..config import rules_to_toml
 
@@ -1174,6 +1176,21 @@ _UPDATE_CHUNK = (value_chunk.update().where(_c.id == sa.bindparam("cid"))
 
 
 # --------------------------------------------------------------------------- helpers
+def _provenance(result) -> pd.DataFrame:
+    """``result.provenance``, built from the detections that flagged something only (the same
+    rows: the others give none), so a run of many series and rules that flags little is cheap."""
+    from ..result import Result
+
+    if type(result) is not Result:  # a subclass may derive its provenance otherwise
+        return result.provenance
+    dets = result.detections
+    flagged = {k: d for k, d in dets.items() if d.n_outliers}
+    if len(flagged) == len(dets):
+        return result.provenance
+    return Result(result.data, result.rules, flagged, series=result.series,
+                  prior_flags=result.prior_flags, human=result.human).provenance
+
+
 def _all_stored(rows, t: np.ndarray, v: np.ndarray) -> bool:
     """Whether every (t, v) is a value of the chunks ``rows`` (sorted by time): stored, identical."""
     if not rows:
@@ -1201,12 +1218,14 @@ def _as_frame(frame, what: str = "values") -> pd.DataFrame:
     if dup.any():
         raise InputError(f"{what}: time {frame.index[dup][0]} appears more than once; one row per time")
     names = [str(c) for c in frame.columns]
-    if len(set(names)) != len(names):
+    if not frame.columns.is_unique or len(set(names)) != len(names):
         raise InputError(f"{what}: column names repeat; each series needs its own name")
-    for col in frame.columns:
-        if not (pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])):
-            raise InputError(f"{what}: column {str(col)!r} is not numeric ({frame[col].dtype}); "
-                             "convert it with pd.to_numeric or drop it")
+    dtypes = frame.dtypes
+    if not bool((dtypes == np.float64).all()):  # float64 (the usual case) checked in bulk
+        for col, dtype in zip(frame.columns, dtypes):
+            if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+                raise InputError(f"{what}: column {str(col)!r} is not numeric ({dtype}); "
+                                 "convert it with pd.to_numeric or drop it")
     return frame
 
 
