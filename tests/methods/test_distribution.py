@@ -193,3 +193,81 @@ def test_many_flagged_points_keep_the_boolean_mask():
     with pytest.raises(ValueError, match="not evaluated"):
         Detection(mask, np.zeros(5000, dtype=bool), np.zeros(5000), np.zeros(5000),
                   np.zeros(5000), "m")
+
+
+# ---------------------------------------------------------------- fitted statistics (issue 11)
+FITTED = {"zscore": ("mean", "std"), "modified_zscore": ("median", "mad", "mean_abs_dev"),
+          "iqr": ("q1", "q3"), "adjusted_boxplot": ("q1", "q3", "mc")}
+
+
+def _fit_cases():
+    rng = np.random.default_rng(7)
+    normal = rng.normal(5, 2, 4000)
+    normal[::97] = np.nan
+    tied = np.r_[np.full(60, 3.0), np.round(rng.normal(3, 1, 40), 1)]  # MAD = 0, IQR = 0
+    skewed = np.r_[rng.lognormal(0, 1, 3000), 80.0]
+    long = rng.normal(0, 1, 30_000)  # beyond _DEFER_MIN: scores recomputed on access
+    long.setflags(write=False)
+    return {"normal": normal, "tied": tied, "skewed": skewed, "long read-only": long}
+
+
+@pytest.mark.parametrize("method", list(FITTED))
+@pytest.mark.parametrize("case", list(_fit_cases()))
+def test_the_whole_series_own_statistics_reproduce_its_result_bit_for_bit(method, case):
+    from aquaflag import registry
+    from aquaflag.methods._common import fitted_params
+
+    x = _fit_cases()[case]
+    spec = registry.get(method)
+    whole = spec(x)
+    params = fitted_params(spec, whole)
+    assert {k for k in FITTED[method] if params.get(k) is not None} >= set(FITTED[method]) - {"mean_abs_dev"}
+    fitted = spec(x, **params)
+    for attr in ("mask", "evaluated", "score", "lower", "upper"):
+        np.testing.assert_array_equal(np.asarray(getattr(fitted, attr)), np.asarray(getattr(whole, attr)),
+                                      err_msg=f"{method} {case}: {attr}")
+    # judged value by value: any slice gets the same judgement as inside the whole series
+    part = spec(x[100:130], **params)
+    np.testing.assert_array_equal(part.mask, whole.mask[100:130])
+    np.testing.assert_array_equal(part.score, np.asarray(whole.score)[100:130])
+
+
+@pytest.mark.parametrize("method", list(FITTED))
+def test_fitted_statistics_make_the_reach_pointwise(method):
+    from aquaflag import registry
+
+    spec = registry.get(method)
+    assert spec.reach(spec.validate({})).whole
+    given = {k: 1.0 for k in FITTED[method]} | ({"mc": 0.1} if method == "adjusted_boxplot" else {})
+    reach = spec.reach(spec.validate(given))
+    assert reach.causal and reach == registry.POINTWISE
+    # a window keeps its own reach (and the combination is refused when run)
+    assert not spec.reach(spec.validate({"window": 5})).whole
+
+
+@pytest.mark.parametrize("method, params, match", [
+    ("zscore", {"mean": 1.0}, "std of zscore must be given with mean"),
+    ("zscore", {"mean": 1.0, "std": 1.0, "window": 10}, "do not go with window or by"),
+    ("zscore", {"std": -1.0, "mean": 0.0}, "std of zscore must be >= 0"),
+    ("iqr", {"q1": 2.0, "q3": 1.0}, "q1 of iqr must be <= q3"),
+    ("adjusted_boxplot", {"q1": 1.0, "q3": 2.0, "mc": 2.0}, "mc of adjusted_boxplot must be"),
+    ("adjusted_boxplot", {"q1": 1.0, "q3": 2.0}, "mc of adjusted_boxplot must be given"),
+    ("modified_zscore", {"median": 1.0, "mad": 0.0}, "mean_abs_dev of modified_zscore must be given"),
+    ("modified_zscore", {"median": float("inf"), "mad": 1.0}, "finite"),
+])
+def test_fitted_statistics_are_validated(method, params, match):
+    from aquaflag import registry
+    from aquaflag.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=match):
+        registry.get(method)(np.arange(20.0), **params)
+
+
+def test_fitted_statistics_judge_new_data_against_the_reference():
+    x = np.r_[np.random.default_rng(3).normal(10, 1, 500)]
+    fit = zscore(x, threshold=3.0)
+    new = np.array([10.0, 14.5, 5.0, 10.2])
+    det = zscore(new, threshold=3.0, mean=fit.stats["mean"], std=fit.stats["std"])
+    expected = np.abs((new - fit.stats["mean"]) / fit.stats["std"]) > 3.0
+    np.testing.assert_array_equal(det.mask, expected)
+    assert det.stats == {"mean": fit.stats["mean"], "std": fit.stats["std"]}

@@ -23,10 +23,11 @@ import numpy as np
 from ..errors import InputError, ParameterError
 from ..kernels import rolling
 from ..kernels.stats import mean_std, medcouple, medcouple_owned
-from ..registry import WHOLE, Boolean, Interval, Options, Param, Reach, WindowSpan
+from ..registry import POINTWISE, WHOLE, Boolean, Interval, Options, Param, Reach, WindowSpan
 from ._common import rolling_bounds
 
-__all__ = ["reference_stats", "CONTEXT_PARAMS", "describe_context", "context_reach"]
+__all__ = ["reference_stats", "CONTEXT_PARAMS", "describe_context", "context_reach", "FITTED_STATS",
+           "fitted_stat_params"]
 
 
 #: Parameters every distribution test takes besides ``threshold``.
@@ -47,10 +48,45 @@ CONTEXT_PARAMS = {
 _SEASON_OF_MONTH = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 0])  # index = month; DJF=0
 
 
+#: The whole-series statistics a distribution test can be given instead of computing them
+#: (fitted statistics: ``aquaflag.methods._common.fitted_params``), with what each is.
+FITTED_STATS = {
+    "mean": "the mean of the reference set",
+    "std": "the sample standard deviation (ddof = 1) of the reference set",
+    "median": "the median of the reference set",
+    "mad": "the median absolute deviation from the median (unscaled) of the reference set",
+    "mean_abs_dev": "the mean absolute deviation from the median of the reference set",
+    "q1": "the first quartile (type 7) of the reference set",
+    "q3": "the third quartile (type 7) of the reference set",
+    "mc": "the medcouple of the reference set",
+}
+_FITTED_CONSTRAINT = {"mean": Interval(float), "std": Interval(float, 0, None), "median": Interval(float),
+                      "mad": Interval(float, 0, None), "mean_abs_dev": Interval(float, 0, None),
+                      "q1": Interval(float), "q3": Interval(float), "mc": Interval(float, -1, 1)}
+
+
+def fitted_stat_params(names: tuple[str, ...]) -> dict[str, Param]:
+    """Declared parameters for fitted whole-series statistics ``names`` (see :data:`FITTED_STATS`).
+
+    Each is None by default (computed from the whole series); given, the test
+    judges every value against it instead: a fitted configuration applies a
+    reference period's statistics to new data, value by value (reach POINTWISE).
+    Given the whole series' own statistics (``Detection.stats``), the result is
+    the whole-series result, bit for bit.
+    """
+    return {k: Param(k, _FITTED_CONSTRAINT[k], None, nullable=True,
+                     doc=f"fitted statistic: {FITTED_STATS[k]} (give with {', '.join(n for n in names if n != k)})",
+                     derived=f"{FITTED_STATS[k]} (the whole series)")
+            for k in names}
+
+
 def context_reach(params: dict) -> Reach:
-    """How far a distribution test looks: its window, or the whole series (and seasons)."""
+    """How far a distribution test looks: its window, the whole series (and seasons), or -- with
+    fitted statistics given -- the value alone."""
     if params.get("window") is not None:
         return Reach.of_window(params["window"], params.get("center", True))
+    if params.get("by") is None and any(params.get(k) is not None for k in FITTED_STATS):
+        return POINTWISE
     return WHOLE
 
 

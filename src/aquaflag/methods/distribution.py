@@ -20,23 +20,38 @@ Common conventions
 * Comparisons are strict (a value exactly on a bound is not flagged), as in
   the seed rules.
 * Reference set (see :mod:`aquaflag.methods.context`): the whole series by
-  default; ``window=`` (points or a time span; ``center``, ``min_periods``)
+  default, or its statistics given explicitly (fitted statistics, below); ``window=`` (points or a time span; ``center``, ``min_periods``)
   for a rolling window; ``by="month"|"season"|"doy"`` (with ``doy_window``)
   to judge each value against its own season over all years. ``min_scale``
   floors the scale (std, MAD scale, IQR) so that smooth high-frequency
   signals, whose rolling scale is tiny, are not over-flagged.
+
+Fitted statistics
+-----------------
+Against the whole series, each test can be given the statistics it would
+compute instead (``zscore``: ``mean``, ``std``; ``modified_zscore``:
+``median``, ``mad`` and, when ``mad`` is 0, ``mean_abs_dev``; ``iqr``: ``q1``,
+``q3``; ``adjusted_boxplot``: ``q1``, ``q3``, ``mc``): all of a test's
+statistics or none, not with ``window`` or ``by``. Each value is then judged
+on its own against them (reach POINTWISE): the statistics of a reference
+period applied to new data, as :func:`aquaflag.methods._common.fitted_params`
+writes them from a Detection's ``stats`` (and incremental runs store them,
+:mod:`aquaflag.ingest`). Given a series' own statistics, a test gives exactly
+(bit for bit) its whole-series result on that series.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
 
 from ..detection import Detection
+from ..errors import ParameterError
 from ..registry import Interval, register
 from ._common import MAD_FACTOR, MEANAD_FACTOR, as_float
-from .context import CONTEXT_PARAMS, context_reach, describe_context, reference_stats
+from .context import CONTEXT_PARAMS, context_reach, describe_context, fitted_stat_params, reference_stats
 
 __all__ = ["zscore", "modified_zscore", "iqr", "adjusted_boxplot", "MIN_VALUES"]
 
@@ -47,6 +62,46 @@ ROUNDOFF = 64 * np.finfo(np.float64).eps
 
 _POSITIVE = Interval(float, 0, None, closed="neither")
 _PARAMS = {"threshold": _POSITIVE, **CONTEXT_PARAMS}
+#: The statistics each test can be given (fitted statistics), and those it may go without.
+_FITTED = {"zscore": ("mean", "std"), "modified_zscore": ("median", "mad", "mean_abs_dev"),
+           "iqr": ("q1", "q3"), "adjusted_boxplot": ("q1", "q3", "mc")}
+_OPTIONAL = {"mean_abs_dev"}  # needed only when the MAD is 0
+
+
+def _params(method: str) -> dict:
+    return {**_PARAMS, **fitted_stat_params(_FITTED[method])}
+
+
+def _given(method: str, params: dict) -> dict[str, np.float64] | None:
+    """The fitted statistics given to ``method`` (as its reference statistics), or None.
+
+    Raises ParameterError unless all (or none) are given, against the whole series.
+    """
+    names = _FITTED[method]
+    given = {k: params[k] for k in names if params.get(k) is not None}
+    if not given:
+        return None
+    missing = [k for k in names if k not in given and k not in _OPTIONAL]
+    if missing:
+        raise ParameterError(f"{', '.join(missing)} of {method} must be given with "
+                             f"{', '.join(given)}: fitted statistics come together "
+                             f"({', '.join(k for k in names if k not in _OPTIONAL)})")
+    if params["window"] is not None or params["by"] is not None:
+        raise ParameterError(f"{', '.join(given)} of {method}: fitted statistics replace the whole "
+                             "series' statistics; they do not go with window or by")
+    for k, v in given.items():
+        if not math.isfinite(v):
+            raise ParameterError(f"{k} of {method} must be a finite number; got {v!r}")
+    if "q1" in given and not given["q1"] <= given["q3"]:
+        raise ParameterError(f"q1 of {method} must be <= q3; got q1={given['q1']!r}, q3={given['q3']!r}")
+    if method == "modified_zscore" and given["mad"] == 0 and "mean_abs_dev" not in given:
+        raise ParameterError("mean_abs_dev of modified_zscore must be given when mad is 0 "
+                             "(the scale then is 1.253314 x mean_abs_dev)")
+    out = {k: np.float64(v) for k, v in given.items()}
+    if method == "modified_zscore":
+        out.setdefault("mean_abs_dev", np.float64(np.nan))  # unused: the MAD is the scale
+    out["count"] = np.float64(np.inf)  # a fitted reference set: enough values by definition
+    return out
 
 
 def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], rule,
@@ -69,7 +124,8 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
     """
     x = as_float(values)
     ctx = {k: params[k] for k in ("window", "center", "min_periods", "by", "doy_window")}
-    st = reference_stats(x, needed, times=times, method=method, **ctx)
+    given = _given(method, params)
+    st = reference_stats(x, needed, times=times, method=method, **ctx) if given is None else given
     enough = st["count"] >= params["min_periods"]
     usable, score_of, lower, upper, degenerate, remark = rule(x, st, params)
     whole = params["window"] is None and params["by"] is None
@@ -107,7 +163,7 @@ def _judge(method: str, values, params: dict, times, needed: tuple[str, ...], ru
     else:
         kept = score_masked(evaluated) if scores is None else scores
         kept_ev = evaluated
-    stats = {k: float(v) for k, v in st.items() if k != "count"} if whole else {}
+    stats = {k: float(v) for k, v in st.items() if k != "count" and not (given and np.isnan(v))} if whole else {}
     return Detection(mask=mask, evaluated=kept_ev, score=kept, lower=lower, upper=upper,
                      method=method, params=dict(params), stats=stats, note=note)
 
@@ -138,14 +194,14 @@ def _floor(scale: np.ndarray, min_scale: float) -> np.ndarray:
 
 @register(
     "zscore",
-    params=_PARAMS,
+    params=_params("zscore"),
     family="distribution",
     reach=context_reach,
     formula="|x - mean| / std > threshold   (std: sample standard deviation, ddof = 1)",
 )
 def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
            min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
-           times=None) -> Detection:
+           mean: float | None = None, std: float | None = None, times=None) -> Detection:
     """Z-score test: flag values more than ``threshold`` standard deviations from the mean.
 
     Parameters
@@ -157,6 +213,12 @@ def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
     window, center, min_periods, by, doy_window, min_scale
         The reference set and scale floor; see :mod:`aquaflag.methods.context`.
         Default: the whole series (the seed rule).
+    mean, std : float, optional
+        Fitted statistics (both or neither; not with ``window`` or ``by``): judge
+        every value against this mean and standard deviation instead of the
+        series' own (reach POINTWISE). ``fitted_params`` takes them from a
+        whole-series Detection's ``stats``; given a series' own, the result is
+        its whole-series result exactly.
     times : array of datetime64, optional
         Timestamps (passed by the engine); needed for time windows and ``by``.
 
@@ -195,7 +257,7 @@ def zscore(values, *, threshold: float = 3.0, window=None, center: bool = True,
     4.351
     """
     params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
-                  by=by, doy_window=doy_window, min_scale=min_scale)
+                  by=by, doy_window=doy_window, min_scale=min_scale, mean=mean, std=std)
     return _judge("zscore", values, params, times, ("mean", "std"), _zscore_rule)
 
 
@@ -224,14 +286,15 @@ def _zscore_rule(x, st, params):
 
 @register(
     "modified_zscore",
-    params=_PARAMS,
+    params=_params("modified_zscore"),
     family="distribution",
     reach=context_reach,
     formula="|0.6745 (x - median) / MAD| > threshold   (MAD = median |x - median|)",
 )
 def modified_zscore(values, *, threshold: float = 3.5, window=None, center: bool = True,
                     min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
-                    times=None) -> Detection:
+                    median: float | None = None, mad: float | None = None,
+                    mean_abs_dev: float | None = None, times=None) -> Detection:
     """Modified Z-score test (Iglewicz & Hoaglin): a robust Z-score from the median and MAD.
 
     Parameters
@@ -243,6 +306,13 @@ def modified_zscore(values, *, threshold: float = 3.5, window=None, center: bool
     window, center, min_periods, by, doy_window, min_scale
         The reference set and scale floor; see :mod:`aquaflag.methods.context`.
         Default: the whole series (the seed rule).
+    median, mad, mean_abs_dev : float, optional
+        Fitted statistics (not with ``window`` or ``by``): the median, the MAD
+        (unscaled, :math:`\\operatorname{med}|x - \\tilde x|`) and the mean
+        absolute deviation from the median (needed only when ``mad`` is 0) to
+        judge every value against instead of the series' own (reach
+        POINTWISE). Given a series' own (``Detection.stats``), the result is
+        its whole-series result exactly.
     times : array of datetime64, optional
         Timestamps (passed by the engine); needed for time windows and ``by``.
 
@@ -280,7 +350,8 @@ def modified_zscore(values, *, threshold: float = 3.5, window=None, center: bool
     17.87
     """
     params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
-                  by=by, doy_window=doy_window, min_scale=min_scale)
+                  by=by, doy_window=doy_window, min_scale=min_scale, median=median, mad=mad,
+                  mean_abs_dev=mean_abs_dev)
     return _judge("modified_zscore", values, params, times,
                   ("median", "mad", "mean_abs_dev"), _modified_zscore_rule)
 
@@ -348,14 +419,14 @@ def _fences(x, q1, q3, lo_width, hi_width, threshold):
 
 @register(
     "iqr",
-    params=_PARAMS,
+    params=_params("iqr"),
     family="distribution",
     reach=context_reach,
     formula="x < Q1 - threshold*IQR  or  x > Q3 + threshold*IQR   (IQR = Q3 - Q1)",
 )
 def iqr(values, *, threshold: float = 1.5, window=None, center: bool = True,
         min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
-        times=None) -> Detection:
+        q1: float | None = None, q3: float | None = None, times=None) -> Detection:
     """Tukey's boxplot rule: flag values beyond the quartiles by more than ``threshold`` × IQR.
 
     Parameters
@@ -367,6 +438,11 @@ def iqr(values, *, threshold: float = 1.5, window=None, center: bool = True,
     window, center, min_periods, by, doy_window, min_scale
         The reference set and scale floor; see :mod:`aquaflag.methods.context`.
         Default: the whole series (the seed rule).
+    q1, q3 : float, optional
+        Fitted statistics (both or neither, q1 <= q3; not with ``window`` or
+        ``by``): the quartiles to judge every value against instead of the
+        series' own (reach POINTWISE); given a series' own, the result is its
+        whole-series result exactly.
     times : array of datetime64, optional
         Timestamps (passed by the engine); needed for time windows and ``by``.
 
@@ -405,7 +481,7 @@ def iqr(values, *, threshold: float = 1.5, window=None, center: bool = True,
     13.0
     """
     params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
-                  by=by, doy_window=doy_window, min_scale=min_scale)
+                  by=by, doy_window=doy_window, min_scale=min_scale, q1=q1, q3=q3)
     return _judge("iqr", values, params, times, ("q1", "q3"), _iqr_rule, fences=True)
 
 
@@ -417,7 +493,7 @@ def _iqr_rule(x, st, params):
 
 @register(
     "adjusted_boxplot",
-    params=_PARAMS,
+    params=_params("adjusted_boxplot"),
     family="distribution",
     reach=context_reach,
     formula=("MC >= 0: [Q1 - t*exp(-4 MC)*IQR, Q3 + t*exp(3 MC)*IQR]; "
@@ -425,6 +501,7 @@ def _iqr_rule(x, st, params):
 )
 def adjusted_boxplot(values, *, threshold: float = 1.5, window=None, center: bool = True,
                      min_periods: int = 3, by=None, doy_window: int = 15, min_scale: float = 0.0,
+                     q1: float | None = None, q3: float | None = None, mc: float | None = None,
                      times=None) -> Detection:
     """Adjusted boxplot (Hubert & Vandervieren): Tukey's fences widened on the skewed side.
 
@@ -437,6 +514,11 @@ def adjusted_boxplot(values, *, threshold: float = 1.5, window=None, center: boo
     window, center, min_periods, by, doy_window, min_scale
         The reference set and scale floor; see :mod:`aquaflag.methods.context`.
         Default: the whole series (the seed rule).
+    q1, q3, mc : float, optional
+        Fitted statistics (all three or none, q1 <= q3, -1 <= mc <= 1; not with
+        ``window`` or ``by``): the quartiles and medcouple to judge every value
+        against instead of the series' own (reach POINTWISE); given a series'
+        own, the result is its whole-series result exactly.
     times : array of datetime64, optional
         Timestamps (passed by the engine); needed for time windows and ``by``.
 
@@ -488,7 +570,7 @@ def adjusted_boxplot(values, *, threshold: float = 1.5, window=None, center: boo
     (1.027, 25.277)
     """
     params = dict(threshold=threshold, window=window, center=center, min_periods=min_periods,
-                  by=by, doy_window=doy_window, min_scale=min_scale)
+                  by=by, doy_window=doy_window, min_scale=min_scale, q1=q1, q3=q3, mc=mc)
     return _judge("adjusted_boxplot", values, params, times, ("q1", "q3", "mc"),
                   _adjusted_boxplot_rule, fences=True)
 

@@ -24,7 +24,7 @@ from ..errors import InputError
 __all__ = ["require", "resolve_url", "make_engines", "upgrade", "HEAD"]
 
 #: The newest schema revision this code knows.
-HEAD = "0004"
+HEAD = "0005"
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 #: Key of the PostgreSQL advisory lock held while migrating.

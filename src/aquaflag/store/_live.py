@@ -4,13 +4,16 @@
 this concept in its own module). Everything here is append-only, like the ledger:
 the active configuration is the latest ``live_config`` row; an alarm's state is
 its latest ``alarm_event``; a file is judged once because its fingerprint is
-recorded in the same transaction as the run that judged it.
+recorded in the same transaction as the run that judged it; the parameters fitted
+for the live configuration (``live_fit``) are written with the run they were
+fitted in, one row per (configuration, series, rule), never changed.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,10 +22,45 @@ import sqlalchemy as sa
 from ..errors import InputError
 from ._clock import clock_to_timestamps, now_us
 from . import _chunks as chunks
-from ._schema import alarm_event, ingested_file, live_config, value_chunk
+from ._schema import alarm_event, ingested_file, live_config, live_fit, value_chunk
 from ._schema import series as series_t
 
-__all__ = ["LiveLog"]
+__all__ = ["LiveLog", "Fit"]
+
+_DAY = 86_400 * 10**9
+_vc = value_chunk.alias("vc")
+#: Series by name, with the last time of their first chunk and their last time (index lookups).
+_SERIES_SPAN = sa.select(
+    series_t.c.name, series_t.c.id,
+    sa.select(sa.func.min(_vc.c.t_last)).where(_vc.c.series_id == series_t.c.id)
+    .correlate(series_t).scalar_subquery().label("first_last"),
+    sa.select(sa.func.max(_vc.c.t_last)).where(_vc.c.series_id == series_t.c.id)
+    .correlate(series_t).scalar_subquery().label("t_last"),
+).where(series_t.c.name.in_(sa.bindparam("names", expanding=True)))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The parameters of one rule fitted on one series for the live configuration.
+
+    Attributes
+    ----------
+    series, rule, method : str
+        The series, the rule's label and its method.
+    parameters : dict
+        Every parameter of the rule, the derived ones set to their fitted values
+        (:func:`aquaflag.methods._common.fitted_params`).
+    n_values, t_first, t_last : int
+        How many values the fit came from and their first and last time (ns).
+    """
+
+    series: str
+    rule: str
+    method: str
+    parameters: Mapping[str, Any]
+    n_values: int
+    t_first: int
+    t_last: int
 
 
 class LiveLog:
@@ -47,6 +85,16 @@ class LiveLog:
             return int(conn.execute(live_config.insert().values(
                 recorded_us=now_us(), config_text=text, reason=reason)).inserted_primary_key[0])
 
+    def live_state(self) -> tuple[int, str, pd.Timestamp] | None:
+        """The live configuration's id, text and since when it is live; None before the first."""
+        c = live_config.c
+        with self._r.connect() as conn:
+            row = conn.execute(sa.select(c.id, c.config_text, c.recorded_us).order_by(c.id.desc())
+                               .limit(1)).first()
+        if row is None:
+            return None
+        return int(row.id), row.config_text, clock_to_timestamps([row.recorded_us])[0]
+
     def live_configs(self) -> pd.DataFrame:
         """Every live configuration, oldest first: ``id, since, reason, config_text``."""
         c = live_config.c
@@ -56,6 +104,79 @@ class LiveLog:
                              "since": clock_to_timestamps([r.recorded_us for r in rows]),
                              "reason": [r.reason for r in rows],
                              "config_text": [r.config_text for r in rows]})
+
+    # ------------------------------------------------------------ fitted parameters
+    def live_fits(self, series: str | Sequence[str] | None = None, *, config: int | None = None
+                  ) -> pd.DataFrame:
+        """Parameters fitted per series and rule for a live configuration (default: the live one).
+
+        Returns
+        -------
+        DataFrame
+            ``series, rule, method, parameters`` (a dict), ``n_values, first, last``
+            (the values the fit came from), ``run`` (the run it was fitted in),
+            ``recorded_at``, ``live_config``; one row per fitted (series, rule).
+        """
+        f = live_fit.c
+        with self._r.connect() as conn:
+            if config is None:
+                config = conn.execute(sa.select(sa.func.max(live_config.c.id))).scalar()
+            q = (sa.select(series_t.c.name, series_t.c.tz, f.rule, f.method, f.parameters, f.n_values,
+                           f.t_first, f.t_last, f.run_id, f.recorded_us, f.live_config_id)
+                 .select_from(live_fit.join(series_t, series_t.c.id == f.series_id))
+                 .where(f.live_config_id == config).order_by(f.id))
+            if series is not None:
+                q = q.where(series_t.c.name.in_([series] if isinstance(series, str) else list(series)))
+            rows = conn.execute(q).all()
+        from ._clock import ns_index
+
+        def stamp(ns: int, tz: str | None) -> pd.Timestamp:
+            return ns_index(np.array([ns], dtype=np.int64), tz)[0]
+
+        return pd.DataFrame({
+            "series": [r.name for r in rows], "rule": [r.rule for r in rows],
+            "method": [r.method for r in rows], "parameters": [json.loads(r.parameters) for r in rows],
+            "n_values": [r.n_values for r in rows], "first": [stamp(r.t_first, r.tz) for r in rows],
+            "last": [stamp(r.t_last, r.tz) for r in rows], "run": [r.run_id for r in rows],
+            "recorded_at": clock_to_timestamps([r.recorded_us for r in rows]),
+            "live_config": [r.live_config_id for r in rows]},
+            columns=["series", "rule", "method", "parameters", "n_values", "first", "last", "run",
+                     "recorded_at", "live_config"])
+
+    def fitted(self, config: int, names: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The fitted parameters of live configuration ``config`` for series ``names``.
+
+        Returns ``{series: {rule label: parameters as JSON text}}`` (series without
+        fits are left out); one query.
+        """
+        f = live_fit.c
+        out: dict[str, dict[str, str]] = {}
+        with self._r.connect() as conn:
+            rows = conn.execute(sa.select(series_t.c.name, f.rule, f.parameters)
+                                .select_from(live_fit.join(series_t, series_t.c.id == f.series_id))
+                                .where(f.live_config_id == config)).all()
+        wanted = set(names)
+        for name, rule, params in rows:
+            if name in wanted:
+                out.setdefault(name, {})[rule] = params
+        return out
+
+    @staticmethod
+    def _write_fits(conn, config: int, fits: Sequence[Fit], sid_of: Mapping[str, int], run_id: int,
+                    now: int) -> None:
+        """Record fits with their run (a fit already recorded for the key is kept: first wins)."""
+        if not fits:
+            return
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        rows = [{"live_config_id": config, "series_id": sid_of[x.series], "rule": x.rule, "method": x.method,
+                 "parameters": json.dumps(_jsonable(dict(x.parameters)), sort_keys=True),
+                 "n_values": int(x.n_values), "t_first": int(x.t_first), "t_last": int(x.t_last),
+                 "run_id": run_id, "recorded_us": now} for x in fits]
+        conn.execute(insert(live_fit).on_conflict_do_nothing(
+            index_elements=["live_config_id", "series_id", "rule"]), rows)
 
     # ------------------------------------------------------------ files
     def is_ingested(self, fingerprint: str) -> bool:
@@ -101,24 +222,86 @@ class LiveLog:
             ``{series: (times, values)}``, sorted by time; a series the store
             does not hold yet gives empty arrays. The cost does not grow with
             the length of a series' record.
+
+        Notes
+        -----
+        A few queries whatever the number of series: one for the series and
+        their first and last times, one per group of series with about the same
+        range (the chunks overlapping it); a series whose ``before`` or ``after``
+        values lie beyond the chunks read (rare: chunks hold 1 024 values) takes
+        one more query for them.
         """
-        out = {}
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        empty = (np.empty(0, np.int64), np.empty(0))
+        c = value_chunk.c
+        requests = {name: (None if lo is None else int(lo), None if hi is None else int(hi), int(before), int(after))
+                    for name, (lo, hi, before, after) in requests.items()}
         with self._r.connect() as conn:
-            known = {r.name: r.id for r in conn.execute(
-                sa.select(series_t.c.name, series_t.c.id).where(series_t.c.name.in_(list(requests))))}
-            for name, (lo, hi, before, after) in requests.items():
-                sid = known.get(name)
-                if sid is None:
-                    out[name] = (np.empty(0, np.int64), np.empty(0))
+            known = {r.name: r for r in conn.execute(_SERIES_SPAN, {"names": list(requests)})}
+            groups: dict[tuple[int | None, int | None], list[str]] = {}
+            for name, (lo, hi, _, _) in requests.items():
+                row = known.get(name)
+                if row is None or row.t_last is None:
+                    out[name] = empty
                     continue
-                parts = []
-                if before and lo is not None:
-                    parts.append(self._read_values(conn, sid, None, lo - 1, None, last=int(before)))
-                parts.append(self._read_values(conn, sid, lo, hi, None))
-                if after and hi is not None:
-                    parts.append(self._read_values(conn, sid, hi + 1, None, None, first=int(after)))
-                out[name] = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+                # series whose ranges start and end on the same days share a query
+                key = (None if lo is None else lo // _DAY, None if hi is None else hi // _DAY)
+                groups.setdefault(key, []).append(name)
+            chunks: dict[int, list[Any]] = {}
+            for names in groups.values():
+                los = [requests[n][0] for n in names]
+                his = [requests[n][1] for n in names]
+                q = sa.select(c.series_id, c.t_first, c.t_last, c.times, c.vals).where(
+                    c.series_id.in_([known[n].id for n in names]))
+                if all(x is not None for x in los):
+                    q = q.where(c.t_last >= min(x for x in los if x is not None))
+                if all(x is not None for x in his):
+                    q = q.where(c.t_first <= max(x for x in his if x is not None))
+                for r in conn.execute(q.order_by(c.series_id, c.t_first)):
+                    chunks.setdefault(r.series_id, []).append(r)
+            for names in groups.values():
+                for name in names:
+                    out[name] = self._window(conn, known[name], chunks.get(known[name].id, []),
+                                             *requests[name])
         return out
+
+    def _window(self, conn: Any, srow: Any, rows: Sequence[Any], lo: int | None, hi: int | None,
+                before: int, after: int) -> tuple[np.ndarray, np.ndarray]:
+        """One series' window from the chunks read (``rows``), reading more only when needed."""
+        if rows:
+            t = np.concatenate([chunks.unpack_times(r.times) for r in rows]) if len(rows) > 1 \
+                else chunks.unpack_times(rows[0].times)
+            v = np.concatenate([chunks.unpack_values(r.vals) for r in rows]) if len(rows) > 1 \
+                else chunks.unpack_values(rows[0].vals)
+        else:
+            t, v = np.empty(0, np.int64), np.empty(0)
+        i0 = 0 if lo is None else int(np.searchsorted(t, lo, "left"))
+        i1 = t.size if hi is None else int(np.searchsorted(t, hi, "right"))
+        parts_t, parts_v = [], []
+        if before and lo is not None:
+            # every stored value from the first chunk read up to lo is in t[:i0]
+            # (all there is when the first chunk read is the series' first, or none was read and
+            # the first chunk ends after lo: it starts after hi then)
+            if i0 >= before or (rows[0].t_last if rows else lo) <= srow.first_last:
+                parts_t.append(t[max(0, i0 - before):i0])
+                parts_v.append(v[max(0, i0 - before):i0])
+            else:
+                bt, bv = self._read_values(conn, srow.id, None, lo - 1, None, last=int(before))
+                parts_t.append(bt)
+                parts_v.append(bv)
+        parts_t.append(t[i0:i1])
+        parts_v.append(v[i0:i1])
+        if after and hi is not None:
+            if t.size - i1 >= after or hi >= srow.t_last or (rows and rows[-1].t_last >= srow.t_last):
+                parts_t.append(t[i1:i1 + after])
+                parts_v.append(v[i1:i1 + after])
+            else:
+                at, av = self._read_values(conn, srow.id, hi + 1, None, None, first=int(after))
+                parts_t.append(at)
+                parts_v.append(av)
+        if len(parts_t) == 1:
+            return parts_t[0], parts_v[0]
+        return np.concatenate(parts_t), np.concatenate(parts_v)
 
     def last_outside(self, series: str, before: int, low: float, high: float
                      ) -> tuple[int, float] | None:
@@ -183,3 +366,14 @@ class LiveLog:
                              "message": [r.message for r in rows],
                              "recorded_at": clock_to_timestamps([r.recorded_us for r in rows]),
                              "delivered": [json.loads(r.delivered) for r in rows]})
+
+
+def _jsonable(value: Any) -> Any:
+    """Parameters as JSON (tuples as lists, NumPy scalars as Python numbers)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -173,3 +173,19 @@ alarm_event = sa.Table(
     sa.CheckConstraint("state IN ('open', 'resolved')", name="state"),
     sa.Index("ix_alarm_event_key", "key", "id"),
 )
+
+live_fit = sa.Table(
+    "live_fit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("live_config_id", sa.Integer, sa.ForeignKey("live_config.id"), nullable=False),
+    sa.Column("series_id", sa.Integer, sa.ForeignKey("series.id"), nullable=False),
+    sa.Column("rule", sa.String, nullable=False),            # the rule's label
+    sa.Column("method", sa.String, nullable=False),
+    sa.Column("parameters", sa.Text, nullable=False),        # JSON: every parameter, fitted ones set
+    sa.Column("n_values", sa.Integer, nullable=False),       # values the fit came from ...
+    sa.Column("t_first", sa.BigInteger, nullable=False),     # ... and their time span
+    sa.Column("t_last", sa.BigInteger, nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run.id"), nullable=False),
+    sa.Column("recorded_us", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("live_config_id", "series_id", "rule"),
+)

@@ -20,7 +20,7 @@ from ..errors import InputError, ParameterError, did_you_mean
 from ..flags import Flag
 from ..variables import SeriesInfo, series_of
 from . import _chunks as ch
-from ._live import LiveLog
+from ._live import Fit, LiveLog
 from ._clock import clock_to_timestamps, clock_us, fmt_ns, index_ns, now_us, ns_index, time_ns
 from . import _derive as dv
 from ._schema import (approval, decision, provenance, run, run_flag_chunk, run_rule, run_series,
@@ -166,13 +166,15 @@ class Store(LiveLog):
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        rows = [{"name": n, "variable": infos[n].key, "variable_name": infos[n].name,
-                 "station": infos[n].station, "unit": infos[n].unit, "source": infos[n].source,
-                 "tz": tz, "created_us": now} for n in names]
-        if rows:
-            conn.execute(insert(series_t).on_conflict_do_nothing(index_elements=["name"]), rows)
         found = {r["name"]: r for r in conn.execute(
             sa.select(series_t).where(series_t.c.name.in_(names))).mappings()}
+        rows = [{"name": n, "variable": infos[n].key, "variable_name": infos[n].name,
+                 "station": infos[n].station, "unit": infos[n].unit, "source": infos[n].source,
+                 "tz": tz, "created_us": now} for n in names if n not in found]
+        if rows:  # only the new ones (a concurrent writer may have created them meanwhile)
+            conn.execute(insert(series_t).on_conflict_do_nothing(index_elements=["name"]), rows)
+            found.update({r["name"]: r for r in conn.execute(
+                sa.select(series_t).where(series_t.c.name.in_([r["name"] for r in rows]))).mappings()})
         self._lock(conn, [r["id"] for r in found.values()])
         for n in names:
             if found[n]["tz"] != tz:
@@ -230,22 +232,53 @@ class Store(LiveLog):
         return self._write_many(conn, items, now)
 
     def _write_many(self, conn, items, now: int) -> dict[str, int]:
-        """Write sorted values of several series; appends after a series' end take a fast path.
+        """Write sorted values of several series, in a few statements whatever their number.
 
-        An append (all new times after the series' last time) only re-packs the
-        series' last chunk when it is not full; the updates and inserts of all
-        series go to the database in one statement each.
+        The last chunk of every series is read in one query. New times after a
+        series' end are appended: its last chunk is re-packed when not full,
+        and the updates and inserts of all series go to the database in one
+        statement each. Times at or before the end whose values are all stored
+        already, identical (values an incremental run judges again), are
+        checked against the stored chunks (read in one more query) and not
+        written at all. Anything else -- a value inside the record that is not
+        stored yet, or one that differs (refused: raw values are immutable) --
+        takes the general path (:meth:`_write_values`), series by series.
         """
-        updates, inserts, added = [], [], {}
+        updates: list[dict] = []
+        inserts: list[dict] = []
+        added: dict[str, int] = {}
+        todo = []
         for srow, t, v in items:
-            name = srow["name"]
             if t.size == 0:
-                added[name] = 0
-                continue
-            last = conn.execute(_LAST_CHUNK, {"sid": srow["id"]}).first()
-            if last is not None and t[0] <= last.t_last:  # not an append: the general path
-                added[name] = self._write_values(conn, srow, t, v, now)
-                continue
+                added[srow["name"]] = 0
+            else:
+                todo.append((srow, t, v))
+        if not todo:
+            return added
+        lasts = {r.series_id: r for r in conn.execute(_LAST_CHUNKS, {"sids": [s["id"] for s, _, _ in todo]})}
+        # series whose new values reach back before their last chunk: read the chunks they overlap
+        older = {srow["id"]: int(t[0]) for srow, t, _ in todo
+                 if srow["id"] in lasts and t[0] < lasts[srow["id"]].t_first}
+        overlap: dict[int, list] = {}
+        if older:
+            c = value_chunk.c
+            cond = sa.or_(*[sa.and_(c.series_id == sid, c.t_last >= lo) for sid, lo in older.items()])
+            for r in conn.execute(sa.select(c.series_id, c.t_first, c.times, c.vals).where(cond)
+                                  .order_by(c.series_id, c.t_first)):
+                overlap.setdefault(r.series_id, []).append(r)
+        for srow, t, v in todo:
+            name, sid = srow["name"], srow["id"]
+            last = lasts.get(sid)
+            if last is not None and t[0] <= last.t_last:
+                k = int(np.searchsorted(t, last.t_last, "right"))  # t[:k]: at or before the end
+                rows = overlap.get(sid, []) if sid in older else [last]
+                if not _all_stored(rows, t[:k], v[:k]):
+                    added[name] = self._write_values(conn, srow, t, v, now)
+                    continue
+                t, v = t[k:], v[k:]
+                if t.size == 0:
+                    added[name] = 0
+                    continue
             n_new = int(t.size)
             new_added = np.full(t.size, now, dtype=np.int64)
             if last is not None and last.n < ch.CHUNK:
@@ -259,7 +292,7 @@ class Store(LiveLog):
                 t, v, new_added = t[room:], v[room:], new_added[room:]
             for sl in ch.slices(t.size):
                 p = ch.pack(t[sl], v[sl])
-                inserts.append({"series_id": srow["id"], "t_first": p.t_first, "t_last": p.t_last, "n": p.n,
+                inserts.append({"series_id": sid, "t_first": p.t_first, "t_last": p.t_last, "n": p.n,
                                 "times": p.times, "vals": p.values, "added": ch.pack_added(new_added[sl])})
             added[name] = n_new
         if updates:
@@ -400,7 +433,8 @@ class Store(LiveLog):
 
     # ------------------------------------------------------------------ runs
     def record_run(self, result, config_text: str | None = None, *,
-                   source: str | None = None, fingerprint: str | None = None) -> int:
+                   source: str | None = None, fingerprint: str | None = None,
+                   fits: Sequence[Fit] = (), live_config: int | None = None) -> int:
         """Record an automatic run (an :class:`aquaflag.Result`) and the values it judged.
 
         Parameters
@@ -417,6 +451,10 @@ class Store(LiveLog):
             fingerprint: recorded with the run, in the same transaction, so a
             file is judged once, exactly (a second run of the same fingerprint
             is refused and records nothing).
+        fits : sequence of Fit, optional
+            Parameters fitted for the live configuration ``live_config`` (its
+            id, :meth:`live_state`) on series of this run: recorded with the
+            run, in the same transaction (see :meth:`live_fits`).
 
         Returns
         -------
@@ -433,14 +471,16 @@ class Store(LiveLog):
         -----
         All or nothing: a run interrupted while it is written leaves no trace.
         Each series' run covers the time range of ``result.data``; its flags are
-        stored for the values present (NaN cells are absences).
+        stored for the values present (NaN cells are absences). A few
+        statements per table whatever the number of series (values already
+        stored, identical, are checked and not written again).
         """
         data = getattr(result, "data", None)
         if not isinstance(data, pd.DataFrame):
             raise InputError(f"record_run needs an aquaflag Result; got {type(result).__name__}")
         data = _as_frame(data, what="the run's data")
         flags = result.flags
-        prov = result.provenance
+        prov = _provenance(result)
         if config_text is None:
             from ..config import rules_to_toml
 
@@ -466,23 +506,30 @@ class Store(LiveLog):
                                  run_id, now)
             if rules:
                 conn.execute(run_rule.insert(), [dict(r, run_id=run_id) for r in rules])
-            for col in data.columns:
-                name = str(col)
-                sid = srows[name]["id"]
-                v = data[col].to_numpy(dtype=np.float64, na_value=np.nan)[order]
-                codes = flags[col].to_numpy(dtype=np.uint8)[order]
-                keep = ~np.isnan(v)
-                t, c = t_all[order][keep], codes[keep]
-                conn.execute(run_series.insert().values(
-                    run_id=run_id, series_id=sid, t_start=int(t_all[order][0]) if t_all.size else 0,
-                    t_end=int(t_all[order][-1]) if t_all.size else 0, n_values=int(t.size)))
-                chunks = []
+            codes_all = flags.to_numpy(dtype=np.uint8)[order]
+            t_sorted = t_all[order]
+            t_start = int(t_sorted[0]) if t_all.size else 0
+            t_end = int(t_sorted[-1]) if t_all.size else 0
+            series_rows, chunks = [], []
+            for j, col in enumerate(data.columns):
+                sid = srows[str(col)]["id"]
+                keep = ~np.isnan(block[:, j])
+                t, c = t_sorted[keep], codes_all[keep, j]
+                series_rows.append({"run_id": run_id, "series_id": sid, "t_start": t_start, "t_end": t_end,
+                                    "n_values": int(t.size)})
                 for sl in ch.slices(t.size):
                     p = ch.pack(t[sl], c[sl], dtype=np.uint8)
                     chunks.append({"run_id": run_id, "series_id": sid, "t_first": p.t_first,
                                    "t_last": p.t_last, "n": p.n, "times": p.times, "codes": p.values})
-                if chunks:
-                    conn.execute(run_flag_chunk.insert(), chunks)
+            if series_rows:
+                conn.execute(run_series.insert(), series_rows)
+            if chunks:
+                conn.execute(run_flag_chunk.insert(), chunks)
+            if fits:
+                if live_config is None:
+                    raise ParameterError("record_run: fits need the live configuration they belong to "
+                                         "(live_config=)")
+                self._write_fits(conn, live_config, fits, {n: r["id"] for n, r in srows.items()}, run_id, now)
             if len(prov):
                 p_ns, _ = index_ns(pd.DatetimeIndex(prov["time"]))
                 sid_of = {n: r["id"] for n, r in srows.items()}
@@ -1113,6 +1160,15 @@ _c = value_chunk.c
 #: The last chunk of a series (the index on (series_id, t_last) makes it one lookup).
 _LAST_CHUNK = (sa.select(_c.id, _c.t_last, _c.n, _c.times, _c.vals, _c.added)
                .where(_c.series_id == sa.bindparam("sid")).order_by(_c.t_last.desc()).limit(1))
+_last = value_chunk.alias("last_chunk")
+#: The last chunk of each of several series, in one query (one index lookup per series,
+#: whatever the record's length).
+_LAST_CHUNKS = (sa.select(_c.id, _c.series_id, _c.t_first, _c.t_last, _c.n, _c.times, _c.vals, _c.added)
+                .select_from(series_t.join(value_chunk, _c.id == sa.select(_last.c.id)
+                                           .where(_last.c.series_id == series_t.c.id)
+                                           .order_by(_last.c.t_last.desc()).limit(1)
+                                           .correlate(series_t).scalar_subquery()))
+                .where(series_t.c.id.in_(sa.bindparam("sids", expanding=True))))
 #: Re-pack a chunk in place (its first time stays).
 _UPDATE_CHUNK = (value_chunk.update().where(_c.id == sa.bindparam("cid"))
                  .values(t_last=sa.bindparam("t_last"), n=sa.bindparam("n"), times=sa.bindparam("times"),
@@ -1120,6 +1176,34 @@ _UPDATE_CHUNK = (value_chunk.update().where(_c.id == sa.bindparam("cid"))
 
 
 # --------------------------------------------------------------------------- helpers
+def _provenance(result) -> pd.DataFrame:
+    """``result.provenance``, built from the detections that flagged something only (the same
+    rows: the others give none), so a run of many series and rules that flags little is cheap."""
+    from ..result import Result
+
+    if type(result) is not Result:  # a subclass may derive its provenance otherwise
+        return result.provenance
+    dets = result.detections
+    flagged = {k: d for k, d in dets.items() if d.n_outliers}
+    if len(flagged) == len(dets):
+        return result.provenance
+    return Result(result.data, result.rules, flagged, series=result.series,
+                  prior_flags=result.prior_flags, human=result.human).provenance
+
+
+def _all_stored(rows, t: np.ndarray, v: np.ndarray) -> bool:
+    """Whether every (t, v) is a value of the chunks ``rows`` (sorted by time): stored, identical."""
+    if not rows:
+        return False
+    st = rows[0].times if len(rows) == 1 else b"".join(r.times for r in rows)
+    sv = rows[0].vals if len(rows) == 1 else b"".join(r.vals for r in rows)
+    ts, vs = ch.unpack_times(st), ch.unpack_values(sv)
+    pos = np.searchsorted(ts, t)
+    if pos.size and pos[-1] >= ts.size:
+        return False
+    return bool(np.array_equal(ts[pos], t) and ch.same_value(vs[pos], v).all())
+
+
 def _as_frame(frame, what: str = "values") -> pd.DataFrame:
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
@@ -1134,12 +1218,14 @@ def _as_frame(frame, what: str = "values") -> pd.DataFrame:
     if dup.any():
         raise InputError(f"{what}: time {frame.index[dup][0]} appears more than once; one row per time")
     names = [str(c) for c in frame.columns]
-    if len(set(names)) != len(names):
+    if not frame.columns.is_unique or len(set(names)) != len(names):
         raise InputError(f"{what}: column names repeat; each series needs its own name")
-    for col in frame.columns:
-        if not (pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])):
-            raise InputError(f"{what}: column {str(col)!r} is not numeric ({frame[col].dtype}); "
-                             "convert it with pd.to_numeric or drop it")
+    dtypes = frame.dtypes
+    if not bool((dtypes == np.float64).all()):  # float64 (the usual case) checked in bulk
+        for col, dtype in zip(frame.columns, dtypes):
+            if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+                raise InputError(f"{what}: column {str(col)!r} is not numeric ({dtype}); "
+                                 "convert it with pd.to_numeric or drop it")
     return frame
 
 
