@@ -55,6 +55,7 @@ value is no value), as a one-shot run over that series alone does.
 from __future__ import annotations
 
 import hashlib
+import functools
 import json
 import math
 from dataclasses import dataclass, field, replace
@@ -260,8 +261,7 @@ def ingest(store: Any, new_data: Any, config: Any, *, reference: str = "90D", re
         keep = w.judged(t)
         w.t, w.v, w.keep = t, v, keep
         w.detections = _judge_within_reach(w.rules, w.info, t, v, keep, comp,
-                                           earlier=lambda before, lo, hi, col=w.col: store.last_outside(
-                                               col, before, lo, hi))
+                                           earlier=functools.partial(store.last_outside, w.col))
         out.new_values[w.col] = w.n_new
         out.revised[w.col] = int(keep.sum()) - w.n_new
         if w.fit_todo and _enough(t, fit_span_ns):
@@ -496,10 +496,10 @@ def _stored_infos(catalog: pd.DataFrame) -> dict[str, SeriesInfo]:
     """What the store says each of its series measures (``catalog``: :meth:`Store.series`)."""
     out = {}
     for row in catalog.itertuples(index=False):
-        var = variable_named(row.variable) if row.variable else None
+        var = variable_named(str(row.variable)) if row.variable else None
         out[str(row.name)] = SeriesInfo(column=str(row.name), name=str(row.variable_name or row.name),
-                                        variable=var, station=row.station or None,
-                                        unit=row.unit, source="file")
+                                        variable=var, station=str(row.station) if row.station else None,
+                                        unit=None if row.unit is None else str(row.unit), source="file")
     return out
 
 
@@ -526,6 +526,7 @@ def _align(stored: tuple[np.ndarray, np.ndarray] | None, new: pd.Series | None, 
     ts, vs = stored if stored is not None else (np.empty(0, np.int64), np.empty(0))
     if new is not None:
         v_new = new.to_numpy(dtype=np.float64, na_value=np.nan)
+        assert isinstance(new.index, pd.DatetimeIndex), "the batch's index (checked by ingest)"
         t_new = new.index.as_unit("ns").asi8
         have = ~np.isnan(v_new)
         order = np.argsort(t_new[have], kind="stable")
@@ -638,8 +639,9 @@ def _batch_result(frame: pd.DataFrame, work: Sequence[_Series], rules: Sequence[
     judged_t = [w.t[w.keep] for w in work]
     asi8 = np.unique(np.concatenate(judged_t))
     index = pd.DatetimeIndex(asi8.view("M8[ns]"), name=frame.index.name or "time")
-    if frame.index.tz is not None:
-        index = index.tz_localize("UTC").tz_convert(frame.index.tz)
+    tz = getattr(frame.index, "tz", None)  # the batch's DatetimeIndex (checked by ingest)
+    if tz is not None:
+        index = index.tz_localize("UTC").tz_convert(tz)
     values = np.full((asi8.size, len(work)), np.nan)
     placed = {}
     for j, (w, tk) in enumerate(zip(work, judged_t)):

@@ -37,8 +37,9 @@ def clock_to_timestamps(us) -> pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(us, dtype=np.int64), unit="us", utc=True)
 
 
-def index_ns(index: pd.DatetimeIndex) -> tuple[np.ndarray, str | None]:
+def index_ns(index: pd.Index) -> tuple[np.ndarray, str | None]:
     """int64 ns of a DatetimeIndex (UTC when tz-aware) and its time zone name."""
+    assert isinstance(index, pd.DatetimeIndex), "checked by the caller (_as_frame)"
     if index.tz is not None:
         return index.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8, str(index.tz)
     return index.as_unit("ns").asi8, None

@@ -130,3 +130,14 @@ def upgrade(write_engine, where: str) -> str:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     return HEAD
+
+
+def insert_or_skip(conn, table, index_elements: list[str]):
+    """An ``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` for the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)

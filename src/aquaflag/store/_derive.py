@@ -34,6 +34,8 @@ LEVELS = ("raw", "provisional", "approved")
 def decision_code(action: str, flag: int | None) -> int | None:
     """The flag code a decision gives the values it covers (None for undo)."""
     if action == "set_flag":
+        if flag is None:
+            raise ValueError("a set_flag decision needs its flag")
         return int(flag)
     return ACTION_CODES.get(action)
 
@@ -59,8 +61,9 @@ def active(ids: Sequence[int], actions: Sequence[str], undoes: Sequence[int | No
     pos = {int(i): k for k, i in enumerate(ids)}
     on = np.ones(len(ids), dtype=bool)
     for k in sorted(range(len(ids)), key=lambda k: -int(ids[k])):  # an undo comes after its target
-        if actions[k] == "undo" and on[k] and undoes[k] is not None and int(undoes[k]) in pos:
-            on[pos[int(undoes[k])]] = False
+        target = undoes[k]
+        if actions[k] == "undo" and on[k] and target is not None and int(target) in pos:
+            on[pos[int(target)]] = False
     return on
 
 

@@ -185,7 +185,7 @@ def netcdf_dataset(states: Sequence[Any], meta: Mapping[str, Mapping], provenanc
             for label, method in rules.get(rid, []):
                 by_rule.setdefault(label, method)
         judged = s.run_of >= 0
-        prov_by = {}
+        prov_by: dict[str, list] = {}
         for row in provenance.get(s.name, []):
             prov_by.setdefault(str(row[2]), []).append(row)
         run_pos = {rid: k for k, rid in enumerate(s.run_ids)}

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ..errors import InputError
 from ._clock import clock_to_timestamps, now_us
+from ._db import insert_or_skip
 from . import _chunks as chunks
 from ._schema import alarm_event, ingested_file, live_config, live_fit, value_chunk
 from ._schema import series as series_t
@@ -167,16 +168,11 @@ class LiveLog:
         """Record fits with their run (a fit already recorded for the key is kept: first wins)."""
         if not fits:
             return
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         rows = [{"live_config_id": config, "series_id": sid_of[x.series], "rule": x.rule, "method": x.method,
                  "parameters": json.dumps(_jsonable(dict(x.parameters)), sort_keys=True),
                  "n_values": int(x.n_values), "t_first": int(x.t_first), "t_last": int(x.t_last),
                  "run_id": run_id, "recorded_us": now} for x in fits]
-        conn.execute(insert(live_fit).on_conflict_do_nothing(
-            index_elements=["live_config_id", "series_id", "rule"]), rows)
+        conn.execute(insert_or_skip(conn, live_fit, ["live_config_id", "series_id", "rule"]), rows)
 
     # ------------------------------------------------------------ files
     def is_ingested(self, fingerprint: str) -> bool:

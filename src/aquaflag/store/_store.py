@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..flags import Flag
 from ..variables import SeriesInfo, series_of
 from . import _chunks as ch
 from ._live import Fit, LiveLog
+from ._db import insert_or_skip
 from ._clock import clock_to_timestamps, clock_us, fmt_ns, index_ns, now_us, ns_index, time_ns
 from . import _derive as dv
 from ._schema import (approval, decision, provenance, run, run_flag_chunk, run_rule, run_series,
@@ -162,17 +164,13 @@ class Store(LiveLog):
                        now: int) -> dict[str, Mapping]:
         """Create the series that do not exist yet; lock all; check their time zone."""
         names = sorted(infos)
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         found = {r["name"]: r for r in conn.execute(
             sa.select(series_t).where(series_t.c.name.in_(names))).mappings()}
         rows = [{"name": n, "variable": infos[n].key, "variable_name": infos[n].name,
                  "station": infos[n].station, "unit": infos[n].unit, "source": infos[n].source,
                  "tz": tz, "created_us": now} for n in names if n not in found]
         if rows:  # only the new ones (a concurrent writer may have created them meanwhile)
-            conn.execute(insert(series_t).on_conflict_do_nothing(index_elements=["name"]), rows)
+            conn.execute(insert_or_skip(conn, series_t, ["name"]), rows)
             found.update({r["name"]: r for r in conn.execute(
                 sa.select(series_t).where(series_t.c.name.in_([r["name"] for r in rows]))).mappings()})
         self._lock(conn, [r["id"] for r in found.values()])
@@ -552,7 +550,7 @@ class Store(LiveLog):
             if series is not None:
                 q = q.where(series_t.c.id == self._series_row(conn, series)["id"])
             rows = conn.execute(q).all()
-        table = {}
+        table: dict[int, dict[str, Any]] = {}
         for rid, rec, ver, cfg, name in rows:
             entry = table.setdefault(rid, {"run": rid, "recorded_at": rec, "aquaflag_version": ver,
                                            "series": [], "config_text": cfg})
@@ -728,7 +726,7 @@ class Store(LiveLog):
                         if seen:
                             last = max(p[0] for p in seen)
                             flagged_by = sorted({f"{p[3]}: {p[4]}" for p in seen if p[0] == last})
-                    rows.append({"column": s.name, "time": s.index[i], "flag": int(s.final[i]),
+                    rows.append({"column": s.name, "time": s.index[int(i)], "flag": int(s.final[i]),
                                  "action": entry["action"], "reviewer": entry["reviewer"],
                                  "reason": entry["reason"],
                                  "decided_at": clock_to_timestamps([entry["decided_us"]])[0],
@@ -1034,7 +1032,7 @@ class Store(LiveLog):
                 q = q.where(run.c.recorded_us <= as_of_us)
             runs_ = conn.execute(q).all()
             prov = self._provenance_rows(conn, sid, lo, hi, as_of_us)
-            rules = {}
+            rules: dict[int, list] = {}
             if runs_:
                 for rid, label in conn.execute(sa.select(run_rule.c.run_id, run_rule.c.label)
                                                .where(run_rule.c.run_id.in_([r.id for r in runs_]))
@@ -1088,7 +1086,7 @@ class Store(LiveLog):
         return table
 
     # ------------------------------------------------------------------ exports
-    def export_labels(self, path=None, *, as_of=None) -> pd.DataFrame | None:
+    def export_labels(self, path=None, *, as_of=None) -> pd.DataFrame | Path:
         """Human decisions as labels for ``aquaflag evaluate`` / ``tune``.
 
         One row per value a decision governs (the latest active one):
@@ -1108,7 +1106,7 @@ class Store(LiveLog):
         table = labels_table(self._states(None, as_of, None, None))
         return write_csv(table, path)
 
-    def export_csv(self, path=None, *, as_of=None) -> pd.DataFrame | None:
+    def export_csv(self, path=None, *, as_of=None) -> pd.DataFrame | Path:
         """Every value with its final flag, qualifier, reviewer and approval level, as CSV.
 
         Columns: ``series, time, value, flag, flag_meaning, qualifier, reviewer, approval``.
@@ -1137,7 +1135,9 @@ class Store(LiveLog):
 
         as_of_us = clock_us(as_of)
         states = self._states(None, as_of, None, None)
-        meta, prov, rules = {}, {}, {}
+        meta: dict[str, dict] = {}
+        prov: dict[str, list] = {}
+        rules: dict[int, list] = {}
         with self._r.connect() as conn:
             for s in states:
                 srow = self._series_row(conn, s.name)
