@@ -249,10 +249,10 @@ def md(frame: pd.DataFrame, digits: int = 3) -> str:
     cols = list(frame.columns)
     lines = ["| " + " | ".join(map(str, cols)) + " |",
              "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in cols) + "|"]
-    for _, r in frame.iterrows():
+    for i in range(len(frame)):
         cells = []
         for c in cols:
-            v = r[c]
+            v = frame[c].iloc[i]  # per column: a row of ints and floats keeps its ints
             if isinstance(v, (float, np.floating)):
                 cells.append("–" if np.isnan(v) else f"{v:.{digits}f}")
             else:
