@@ -25,6 +25,7 @@ point, and spans too long to be a duration (over ~292 years).
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -152,6 +153,7 @@ def _count(value: SupportsFloat, usage: str, allow_count: bool, min_count: int) 
     return Window(count=count, span_ns=None, text=str(count))
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of two strings, asked per series and batch by ingest
 def _span_ns(text: str, usage: str) -> int:
     import pandas as pd
     from pandas.tseries.frequencies import to_offset

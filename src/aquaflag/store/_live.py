@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from ..errors import InputError
 from ._clock import clock_to_timestamps, now_us
 from ._db import insert_or_skip
+from ._json import jsonable
 from . import _chunks as chunks
 from ._schema import alarm_event, ingested_file, live_config, live_fit, value_chunk
 from ._schema import series as series_t
@@ -169,7 +170,7 @@ class LiveLog:
         if not fits:
             return
         rows = [{"live_config_id": config, "series_id": sid_of[x.series], "rule": x.rule, "method": x.method,
-                 "parameters": json.dumps(_jsonable(dict(x.parameters)), sort_keys=True),
+                 "parameters": json.dumps(jsonable(dict(x.parameters), exact=True), sort_keys=True),
                  "n_values": int(x.n_values), "t_first": int(x.t_first), "t_last": int(x.t_last),
                  "run_id": run_id, "recorded_us": now} for x in fits]
         conn.execute(insert_or_skip(conn, live_fit, ["live_config_id", "series_id", "rule"]), rows)
@@ -362,14 +363,3 @@ class LiveLog:
                              "message": [r.message for r in rows],
                              "recorded_at": clock_to_timestamps([r.recorded_us for r in rows]),
                              "delivered": [json.loads(r.delivered) for r in rows]})
-
-
-def _jsonable(value: Any) -> Any:
-    """Parameters as JSON (tuples as lists, NumPy scalars as Python numbers)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

@@ -23,6 +23,7 @@ from ..variables import SeriesInfo, series_of
 from . import _chunks as ch
 from ._live import Fit, LiveLog
 from ._db import insert_or_skip
+from ._json import jsonable
 from ._clock import clock_to_timestamps, clock_us, fmt_ns, index_ns, now_us, ns_index, time_ns
 from . import _derive as dv
 from ._schema import (approval, decision, provenance, run, run_flag_chunk, run_rule, run_series,
@@ -484,7 +485,7 @@ class Store(LiveLog):
 
             config_text = rules_to_toml(result.rules)
         rules = [{"position": i, "label": r.label, "method": r.method, "severity": r.severity,
-                  "parameters": json.dumps(_jsonable(dict(r.params)), sort_keys=True)}
+                  "parameters": json.dumps(jsonable(dict(r.params)), sort_keys=True)}
                  for i, r in enumerate(result.rules)]
         t_all, tz = index_ns(data.index)
         order = np.argsort(t_all, kind="stable")
@@ -1227,20 +1228,6 @@ def _as_frame(frame, what: str = "values") -> pd.DataFrame:
                 raise InputError(f"{what}: column {str(col)!r} is not numeric ({dtype}); "
                                  "convert it with pd.to_numeric or drop it")
     return frame
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
 
 
 def _check_who(reviewer, reason, *, where: str) -> None:
