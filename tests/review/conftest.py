@@ -14,7 +14,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -24,7 +23,7 @@ pytest.importorskip("starlette", reason="the review app needs Starlette: pip ins
 pytest.importorskip("uvicorn", reason="the review app needs uvicorn: pip install 'aquaflag[review]'")
 sa = pytest.importorskip("sqlalchemy", reason="the store needs SQLAlchemy: pip install 'aquaflag[store]'")
 
-from store.conftest import _schema_url, _Server  # noqa: E402  (tests/store: the PostgreSQL fixture pattern)
+from store.conftest import postgres_server, target  # noqa: E402,F401  (fixtures: a throw-away PostgreSQL server, a store target)
 
 TOKENS = {"tok-kim-0123456789abcdef": "Kim Min-ji", "tok-lee-0123456789abcdef": "Lee"}
 
@@ -154,32 +153,3 @@ class Client:
         if reply.status == 200:
             self.csrf = reply.json["csrf"]
         return reply
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    server = _Server()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request, tmp_path):
-    """A store target: a SQLite file, or a fresh schema on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "qc.sqlite")
-        return
-    server = request.getfixturevalue("postgres_server")
-    if server.url is None:
-        pytest.skip(server.reason)
-    schema = f"r_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(_schema_url(server.url, "public"))
-    with admin.begin() as conn:
-        conn.execute(sa.schema.CreateSchema(schema))
-    try:
-        yield _schema_url(server.url, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()

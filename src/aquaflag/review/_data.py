@@ -36,7 +36,7 @@ import pandas as pd
 from ..detection import Detection
 from ..errors import InputError, ParameterError
 from ..report import ChartData
-from ..store._derive import LEVELS, levels_at, paint_decisions
+from ..store import LEVELS, levels_at, paint_decisions
 
 __all__ = ["SeriesState", "StateCache", "StoredSeriesView", "Selection", "MAX_POINT_SELECTION"]
 

@@ -78,12 +78,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._derive import LEVELS
+from ._derive import LEVELS, levels_at, paint_decisions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._store import Store
 
-__all__ = ["open_store", "Store", "ACTIONS", "LEVELS"]
+__all__ = ["open_store", "Store", "ACTIONS", "LEVELS", "levels_at", "paint_decisions"]
 
 
 def open_store(target: Any) -> "Store":
