@@ -6,7 +6,7 @@ The app never computes a flag: the final flags come from
 :meth:`~aquaflag.store.Store.decisions` and the approval periods from
 :meth:`~aquaflag.store.Store.approval`. Which decision holds each value and the
 approval level of each value are derived with the store's own rules
-(:mod:`aquaflag.store._derive`), so the app and the store cannot disagree.
+(`aquaflag.store.levels_at`, `aquaflag.store.paint_decisions`), so the app and the store cannot disagree.
 
 A :class:`SeriesState` holds one series as of one read of the store, wrapped
 in a light Result-like view (:class:`StoredSeriesView`) so that the report's
