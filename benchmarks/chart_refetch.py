@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -33,6 +31,7 @@ import pandas as pd
 
 import aquaflag
 from aquaflag.report import ChartData, chart_payload
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "chart_refetch.md"
@@ -51,18 +50,6 @@ def synthetic(rows: int, seed: int = 9) -> pd.DataFrame:
     values[start:start + 2880] = np.nan
     index = pd.date_range("2020-01-01", periods=rows, freq="1min", name="time")
     return pd.DataFrame({"water_temp_C": np.round(values, 2)}, index=index)
-
-
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc), {cpu}; {platform.platform()}; Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- command: `{cmd}` (from the repository root)",
         f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- machine: {machine()} (shared with other jobs)",
+        f"- machine: {describe()} (shared with other jobs)",
         f"- versions: aquaflag {aquaflag.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
         f"tsdownsample {tsdownsample.__version__}",
         f"- data: {args.rows:,} one-minute values, 300 spikes, 50 logger codes 7999, a 2-day gap; "

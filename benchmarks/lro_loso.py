@@ -49,8 +49,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -65,6 +63,7 @@ from aquaflag.config import Config, load, parse, rules_to_toml, template_text
 from aquaflag.datasets.lro import read_lro
 from aquaflag.metrics import evaluation_table, events, pooled
 from aquaflag.tune import tune
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "lro"
@@ -226,21 +225,6 @@ def per_site(table: pd.DataFrame, what: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} logical CPUs; "
-            f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-            f"aquaflag {aquaflag.__version__}")
-
-
 def report(table, info, command, total, settings) -> str:
     summ = summary(table)
     exp = pd.DataFrame([{"held-out file": i["held_out"],
@@ -262,7 +246,7 @@ def report(table, info, command, total, settings) -> str:
         "```",
         "",
         f"- Date: {_dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
-        f"- Machine: {machine()}",
+        f"- Machine: {describe()}; numpy {np.__version__}, pandas {pd.__version__}, aquaflag {aquaflag.__version__}",
         f"- Total time: {total:.0f} s",
         f"- Code: {settings['code']}",
         f"- Start: {settings['start']}",

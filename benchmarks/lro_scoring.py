@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -48,6 +46,7 @@ import pandas as pd
 import aquaflag
 from aquaflag.datasets.lro import read_lro
 from aquaflag.metrics import events, micro, score, score_table
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "lro"
@@ -275,21 +274,6 @@ def md_table(df: pd.DataFrame) -> str:
     return "\n".join([head, sep, *body])
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} logical CPUs; "
-            f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-            f"aquaflag {aquaflag.__version__}")
-
-
 def report(table: pd.DataFrame, conv: pd.DataFrame, timings: dict[str, float], total: float,
            files: list[Path], command: str, profile: pd.DataFrame | None = None) -> str:
     scored = table[table["column"].isin(SCORED)]
@@ -328,7 +312,7 @@ def report(table: pd.DataFrame, conv: pd.DataFrame, timings: dict[str, float], t
         "```",
         "",
         f"- Date: {_dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
-        f"- Machine: {machine()}",
+        f"- Machine: {describe()}; numpy {np.__version__}, pandas {pd.__version__}, aquaflag {aquaflag.__version__}",
         f"- Files: {', '.join(p.name for p in files)} (from `../shared/data/lro/`)",
         f"- Time: {total:.1f} s in all (read {timings['read']:.1f} s, detect {timings['detect']:.1f} s, "
         f"PyHydroQC rules {timings['rules']:.2f} s, scoring {timings['score']:.1f} s, "

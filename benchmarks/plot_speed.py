@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -36,6 +34,7 @@ import time
 from pathlib import Path
 
 import aquaflag
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -94,18 +93,6 @@ def cli_wall(data: Path, plots: bool, repeats: int) -> tuple[float, float]:
         best_cpu = min(best_cpu, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime))
         shutil.rmtree(out, ignore_errors=True)
     return best, best_cpu
-
-
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc), {cpu}; {platform.platform()}; Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- command: `{cmd}` (from the repository root)",
         f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- machine: {machine()} (shared with other jobs: CPU times are the steadier figure)",
+        f"- machine: {describe()} (shared with other jobs: CPU times are the steadier figure)",
         f"- versions: aquaflag {aquaflag.__version__}, matplotlib {matplotlib.__version__}",
         f"- data: `{args.data.name}`, {len(res.data)} rows x {n_cols} columns, rules: the four seed "
         f"tests; {n_files} PNGs ({n_cols} column figures + {n_cols} rule grids), "

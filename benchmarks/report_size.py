@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -36,6 +35,7 @@ import pandas as pd
 
 import aquaflag
 from aquaflag import report
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "report_size.md"
@@ -61,19 +61,6 @@ def synthetic(rows: int, columns: int, seed: int = 12) -> pd.DataFrame:
         values[start:start + 2880] = np.nan  # a two-day logger gap
         data[f"{names[k % len(names)]}({k // len(names) + 1})"] = np.round(values, 2)
     return pd.DataFrame(data, index=index)
-
-
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "os": platform.platform(),
-            "python": platform.python_version()}
 
 
 def versions() -> str:
@@ -162,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     table_rows = len(payload["table"]["rows"])
     load = None if args.no_browser else browser_load(path, args.browser_repeats)
 
-    info = machine()
     cmd = "python benchmarks/report_size.py" + ("" if argv is None and len(sys.argv) == 1
                                                  else " " + " ".join(argv if argv is not None else sys.argv[1:]))
     lines = [
@@ -170,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- command: `{cmd}` (from the repository root)",
         f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- machine: {info['nproc']} CPUs (nproc), {info['cpu']}; {info['os']}; Python {info['python']}",
+        f"- machine: {describe()}",
         f"- versions: {versions()}",
         f"- data: {args.columns} columns x {args.rows:,} one-minute rows (synthetic: cycles, noise, "
         "values rounded to 0.01, 300 spikes and a 2-day gap per column); "

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -51,6 +50,8 @@ import pandas as pd
 
 import aquaflag
 from aquaflag.store import open_store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared machine line
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "results" / "review.md"
@@ -95,19 +96,6 @@ def build_store(path: Path, rows: int) -> dict:
         store.set_approval(SERIES, month, month + pd.Timedelta("30D"), "approved", reviewer="bench",
                            reason="benchmark")
     return {"flagged": int(flagged.size), "build_s": time.perf_counter() - t0}
-
-
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
-    return f"{os.cpu_count()} CPUs (nproc), {cpu}; {platform.platform()}; Python {platform.python_version()}{load}"
 
 
 def chromium():
@@ -257,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- command: `{cmd}` (from the repository root, in the project's venv)",
         f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- machine: {machine()} (shared with other jobs: figures move by ±30 % between runs)",
+        f"- machine: {describe()} (shared with other jobs: figures move by ±30 % between runs)",
         f"- versions: aquaflag {aquaflag.__version__}, Chromium {browser_version} (headless), plotly.js of "
         f"plotly {plotly.__version__}, starlette {starlette.__version__}, uvicorn {uvicorn.__version__}, "
         f"tsdownsample {tsdownsample.__version__}",
