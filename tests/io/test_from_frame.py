@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +115,18 @@ def test_unsorted_duplicated_and_nat_datetime_index():
     assert (report.bad_dates, report.duplicates, report.was_sorted) == (1, 2, True)
     with pytest.raises(InputError, match=r"<frame>: duplicate timestamp 2024-01-02 in 't' \(rows 0, 3\)"):
         from_frame(frame, duplicates="error")
+
+
+def test_duplicates_near_the_float_limit_average_without_overflow():
+    big = np.finfo(np.float64).max
+    index = pd.DatetimeIndex(["2024-01-01", "2024-01-01", "2024-01-01", "2024-01-02"], name="t")
+    frame = pd.DataFrame({"x": [big, big, big / 2, 1.0], "y": [1.0, 2.0, np.nan, 4.0]}, index=index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        out, _ = from_frame(frame)
+    expected = big / 3 + big / 3 + big / 6  # the mean of the three, computed without overflow
+    assert np.isfinite(out["x"].iloc[0]) and out["x"].iloc[0] == pytest.approx(expected, rel=1e-15)
+    assert out["y"].tolist() == [1.5, 4.0] and out["x"].iloc[1] == 1.0
 
 
 def test_series_and_station_frames():

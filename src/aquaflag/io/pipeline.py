@@ -858,11 +858,30 @@ def _order_and_combine(frame: pd.DataFrame, rows: RowNumbers, name: str, report:
         frame = frame.iloc[order]
     if report.duplicates:
         if rule == "mean":
-            frame = frame.groupby(level=0, sort=False).mean()
+            frame = _mean_of_duplicates(frame)
         else:
             # rule was checked against DUPLICATE_RULES by _options: "first" or "last" here
             frame = frame[~frame.index.duplicated(keep=cast(Literal["first", "last"], rule))]
     return frame
+
+
+def _mean_of_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sharing a timestamp averaged column-wise (NaN ignored), without overflow.
+
+    The values are finite here (infinite cells were set to missing), so their mean is
+    finite; the sum pandas divides can overflow near the float64 limit (pandas then gives
+    NaN or inf). Those cells are recomputed as the sum of ``x / n``: each term at most the
+    largest value over ``n``.
+    """
+    groups = frame.groupby(level=0, sort=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = groups.mean()
+    overflowed = ~np.isfinite(mean.to_numpy()) & (groups.count().to_numpy() > 0)
+    if overflowed.any():
+        share = frame / groups.transform("count")
+        safe = share.groupby(level=0, sort=False).sum(min_count=1)
+        mean = mean.where(~overflowed, safe)
+    return mean
 
 
 def _require_values(frame: pd.DataFrame, name: str, report: ReadReport) -> None:
