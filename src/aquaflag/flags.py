@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["Flag", "combine", "severity_flag", "SEVERITIES"]
+__all__ = ["Flag", "combine", "rank_of_codes", "codes_of_ranks", "severity_flag", "SEVERITIES"]
 
 
 class Flag(enum.IntEnum):
@@ -65,6 +65,28 @@ def severity_flag(severity: str | None) -> Flag:
     return flag
 
 
+def rank_of_codes(codes: np.ndarray) -> np.ndarray:
+    """Severity ranks (int8) of an array of flag codes; see :attr:`Flag.rank`.
+
+    Examples
+    --------
+    >>> rank_of_codes(np.array([1, 2, 3, 4, 9])).tolist()
+    [1, 0, 2, 3, 4]
+    """
+    return _RANK_OF_CODE[np.asarray(codes).astype(np.uint8, copy=False)]
+
+
+def codes_of_ranks(ranks: np.ndarray) -> np.ndarray:
+    """Flag codes (uint8) of an array of severity ranks; the inverse of :func:`rank_of_codes`.
+
+    Examples
+    --------
+    >>> codes_of_ranks(np.array([1, 0, 2, 3, 4])).tolist()
+    [1, 2, 3, 4, 9]
+    """
+    return _CODE_OF_RANK[ranks]
+
+
 def combine(*codes: np.ndarray) -> np.ndarray:
     """Combine flag-code arrays cell by cell: the most severe rank wins.
 
@@ -77,6 +99,6 @@ def combine(*codes: np.ndarray) -> np.ndarray:
     """
     rank = None
     for c in codes:
-        r = _RANK_OF_CODE[np.asarray(c).astype(np.uint8, copy=False)]
+        r = rank_of_codes(c)
         rank = r if rank is None else np.maximum(rank, r, out=rank)
-    return _CODE_OF_RANK[rank]
+    return codes_of_ranks(rank)

@@ -22,7 +22,7 @@ import pandas as pd
 from .cleaning import interpolate_gaps
 from .detection import Detection
 from .errors import InputError, ParameterError, did_you_mean
-from .flags import Flag, combine, severity_flag
+from .flags import Flag, codes_of_ranks, rank_of_codes, severity_flag
 from .variables import SeriesInfo, describe
 
 __all__ = ["Result", "OUTLIER_COLUMNS", "SUMMARY_COLUMNS", "RuleLike", "extreme"]
@@ -221,18 +221,22 @@ class Result:
 
     @functools.cached_property
     def _flag_codes(self) -> np.ndarray:
-        codes = np.full(self.data.shape, int(Flag.NOT_EVALUATED), dtype=np.uint8)
+        # Combined as severity ranks (see aquaflag.flags.combine), one column of a
+        # column-major array per series, converted to codes once at the end.
+        ranks = np.zeros(self.data.shape, dtype=np.int8, order="F")  # rank 0: NOT_EVALUATED
         if self.prior_flags is not None:
             prior = self.prior_flags.to_numpy(dtype=np.uint8)
-            codes = np.where(np.isin(prior, (3, 4)), prior, codes).astype(np.uint8)
+            ranks[:] = np.where(np.isin(prior, (3, 4)), rank_of_codes(prior), 0)
         pos = {c: i for i, c in enumerate(self.columns)}
         for col, rule, det in self.items():
-            j = pos[col]
-            hit = det.grade if det.grade is not None else np.uint8(severity_flag(rule.severity))
-            rule_codes = np.where(det.evaluated, np.uint8(Flag.GOOD), np.uint8(Flag.NOT_EVALUATED))
+            column = ranks[:, pos[col]]  # a view: combined in place
+            rule_ranks = det.evaluated.astype(np.int8)  # rank 1: GOOD where evaluated
             flagged = det.flagged  # positions: no full-size mask needed
-            rule_codes[flagged] = hit[flagged] if det.grade is not None else hit
-            codes[:, j] = combine(codes[:, j], rule_codes)
+            if flagged.size:
+                rule_ranks[flagged] = (rank_of_codes(det.grade[flagged]) if det.grade is not None
+                                       else severity_flag(rule.severity).rank)
+            np.maximum(column, rule_ranks, out=column)
+        codes = codes_of_ranks(ranks)
         for j, col in enumerate(self.columns):  # column by column: no copy of the whole frame
             codes[np.isnan(self._column_values(col)), j] = int(Flag.MISSING)
         if self.human is not None and len(self.human):
