@@ -10,6 +10,7 @@ from .._version import __version__
 from ..errors import AquaflagError
 from .commands import demo, detect, init, methods, run
 from .evaluate import evaluate
+from .export import export
 from .live import alarms, ingest, watch
 from .review import review
 from .tune import tune
@@ -23,7 +24,7 @@ def cli() -> None:
     """Find, flag and clean outliers in water-quality monitoring time series."""
 
 
-for _command in (detect, run, init, methods, demo, ingest, watch, alarms, review, tune, evaluate):
+for _command in (detect, run, init, methods, demo, ingest, watch, alarms, review, export, tune, evaluate):
     cli.add_command(_command)
 
 
