@@ -97,8 +97,9 @@ def combine(*codes: np.ndarray) -> np.ndarray:
     >>> combine(np.array([1, 2, 3, 2]), np.array([3, 1, 4, 2]))
     array([3, 1, 4, 2], dtype=uint8)
     """
-    rank = None
-    for c in codes:
-        r = rank_of_codes(c)
-        rank = r if rank is None else np.maximum(rank, r, out=rank)
+    if not codes:
+        raise ValueError("combine needs at least one array of flag codes")
+    rank = rank_of_codes(codes[0])
+    for c in codes[1:]:
+        np.maximum(rank, rank_of_codes(c), out=rank)
     return codes_of_ranks(rank)
