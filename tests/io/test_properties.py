@@ -2,7 +2,7 @@
 
 Fixed seed and a small budget by default (profile ``io``: the whole file runs in
 seconds); ``AQUAFLAG_HYPOTHESIS_PROFILE=long`` (or ``AQUAFLAG_IO_PROFILE=io-long``)
-runs 6000 random examples per property on demand.
+runs 7500 random examples per property on demand.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from aquaflag.variables import is_date_name, is_qualifier_name  # noqa: E402
 
 settings.register_profile("io", max_examples=60, derandomize=True, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("io-long", max_examples=6000, derandomize=False, deadline=None,
+settings.register_profile("io-long", max_examples=7500, derandomize=False, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 _LONG = (os.environ.get("AQUAFLAG_IO_PROFILE") == "io-long"
          or os.environ.get("AQUAFLAG_HYPOTHESIS_PROFILE") == "long")  # the house's long-run switch
