@@ -3,7 +3,7 @@
 Run from the repository root (one command; the full run takes ~15 minutes,
 ``--quick`` under 2 minutes)::
 
-    /work/venv/bin/python benchmarks/speed/run.py [--quick] [--out benchmarks/results/speed.md]
+    python benchmarks/speed/run.py [--quick] [--out benchmarks/results/speed.md]
 
 It times, in the same run and on the same seeded synthetic input:
 
