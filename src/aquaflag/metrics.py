@@ -99,6 +99,20 @@ def _as_bool(arr, name: str) -> np.ndarray:
     return a
 
 
+def _paired(flagged, labels, evaluated=None) -> tuple[np.ndarray, np.ndarray]:
+    """``flagged`` and ``labels`` as boolean arrays of equal length, on the ``evaluated`` points only."""
+    f = _as_bool(flagged, "flagged")
+    lab = _as_bool(labels, "labels")
+    if f.shape != lab.shape:
+        raise InputError(f"flagged has {f.size} points and labels {lab.size}; give arrays of equal length")
+    if evaluated is not None:
+        ev = _as_bool(evaluated, "evaluated")
+        if ev.shape != f.shape:
+            raise InputError(f"evaluated has {ev.size} points and flagged {f.size}; give arrays of equal length")
+        f, lab = f[ev], lab[ev]
+    return f, lab
+
+
 def events(mask) -> np.ndarray:
     """Number each maximal run of consecutive True values: 0 outside, 1, 2, ... inside.
 
@@ -184,15 +198,7 @@ def score(flagged, labels, *, evaluated=None) -> dict[str, Any]:
     >>> s["n"], s["tp"], s["fn"], s["events"], s["event_recall"]
     (4, 1, 1, 1, 1.0)
     """
-    f = _as_bool(flagged, "flagged")
-    lab = _as_bool(labels, "labels")
-    if f.shape != lab.shape:
-        raise InputError(f"flagged has {f.size} points and labels {lab.size}; give arrays of equal length")
-    if evaluated is not None:
-        ev = _as_bool(evaluated, "evaluated")
-        if ev.shape != f.shape:
-            raise InputError(f"evaluated has {ev.size} points and flagged {f.size}; give arrays of equal length")
-        f, lab = f[ev], lab[ev]
+    f, lab = _paired(flagged, labels, evaluated)
     tp = int(np.count_nonzero(f & lab))
     fp = int(np.count_nonzero(f & ~lab))
     fn = int(np.count_nonzero(~f & lab))
@@ -472,10 +478,7 @@ def pyhydroqc_confusion(flagged, labels, *, wf: int = 1) -> np.ndarray:
     >>> pyhydroqc_confusion([0, 0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0], wf=1).tolist()
     [0, 0, 1, 1, 0, 0, 0]
     """
-    f = _as_bool(flagged, "flagged")
-    lab = _as_bool(labels, "labels")
-    if f.shape != lab.shape:
-        raise InputError(f"flagged has {f.size} points and labels {lab.size}; give arrays of equal length")
+    f, lab = _paired(flagged, labels)
     n = f.size
     if n == 0:
         return np.zeros(0, dtype=np.int8)
@@ -545,15 +548,7 @@ def pyhydroqc_score(flagged, labels, *, wf: int = 1, evaluated=None) -> dict[str
     >>> round(score(fl, lab)["f1"], 3)
     0.333
     """
-    f = _as_bool(flagged, "flagged")
-    lab = _as_bool(labels, "labels")
-    if f.shape != lab.shape:
-        raise InputError(f"flagged has {f.size} points and labels {lab.size}; give arrays of equal length")
-    if evaluated is not None:
-        ev = _as_bool(evaluated, "evaluated")
-        if ev.shape != f.shape:
-            raise InputError(f"evaluated has {ev.size} points and flagged {f.size}; give arrays of equal length")
-        f, lab = f[ev], lab[ev]
+    f, lab = _paired(flagged, labels, evaluated)
     cm = pyhydroqc_confusion(f, lab, wf=wf)
     tp, fp, fn = (int(np.count_nonzero(cm == k)) for k in (1, 2, 3))
     prev = np.concatenate(([0], cm[:-1])) if cm.size else cm
