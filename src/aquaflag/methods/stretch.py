@@ -78,18 +78,27 @@ class DateList(Constraint):
         return ("2020-01-01 12:00",)
 
 
-def _step_of(times, n, method, windows) -> int | None:
-    """The usual step (ns) when any window is a time span; checks the timestamps."""
+def _time_axis(x: np.ndarray, times, method: str, params: dict, windows: dict
+               ) -> tuple[int | None, np.ndarray | None] | Detection:
+    """The timestamps (int64 ns, checked) and their usual step, read once for a stretch method.
+
+    Without timestamps both are None, and every window must be a number of points.
+    With timestamps but fewer than two distinct ones there is no step: the
+    not-evaluated Detection the method returns then.
+    """
     if times is None:
         for name, w in windows.items():
             if isinstance(w, str) and not w.strip().isdigit():
                 from ._common import need_times
 
                 raise need_times(method, name, w)
-        return None
-    t = time_ns(times, n, method)
-    good = t[t != NAT]
-    return regular_step(good)
+        return None, None
+    t = time_ns(times, x.size, method)
+    step_ns = regular_step(t[t != NAT])
+    if step_ns is None:
+        return Detection.not_evaluated(x, method=method, params=params,
+                                       note="fewer than two distinct timestamps: no time step")
+    return step_ns, t
 
 
 # --------------------------------------------------------------------------
@@ -266,7 +275,6 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
     (array([  0, 299]), 2.0)
     """
     x_all = np.asarray(values, dtype=np.float64).ravel()
-    n = x_all.size
     params = {"threshold": threshold, "sharpness": sharpness, "persistence": persistence,
               "tolerance": tolerance, "ends": ends,
               "cycle": cycle, "step": step, "min_duration": min_duration,
@@ -277,11 +285,10 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
 
         raise InputError("visits of offset_stretch are dates but the data have no timestamps: give "
                          "the data a DatetimeIndex (aquaflag.read sets one)")
-    step_ns = _step_of(times, n, "offset_stretch", windows)
-    if times is not None and step_ns is None:
-        return Detection.not_evaluated(x_all, method="offset_stretch", params=params,
-                                       note="fewer than two distinct timestamps: no time step")
-    t_all = time_ns(times, n, "offset_stretch") if times is not None else None
+    axis = _time_axis(x_all, times, "offset_stretch", params, windows)
+    if isinstance(axis, Detection):
+        return axis
+    step_ns, t_all = axis
     idx = valid_index(x_all, t_all)
     m = idx.size
     W = points_of(cycle, step_ns, method="offset_stretch", param="cycle", minimum=2)
@@ -590,15 +597,13 @@ def noisy_stretch(values, *, threshold: float = 3.0, smooth: int | str = "2h",
     True
     """
     x_all = np.asarray(values, dtype=np.float64).ravel()
-    n = x_all.size
     params = {"threshold": threshold, "smooth": smooth, "block": block, "detector": detector,
               "decision": decision, "min_duration": min_duration}
     windows = {"smooth": smooth, "block": block, "min_duration": min_duration}
-    step_ns = _step_of(times, n, "noisy_stretch", windows)
-    if times is not None and step_ns is None:
-        return Detection.not_evaluated(x_all, method="noisy_stretch", params=params,
-                                       note="fewer than two distinct timestamps: no time step")
-    t_all = time_ns(times, n, "noisy_stretch") if times is not None else None
+    axis = _time_axis(x_all, times, "noisy_stretch", params, windows)
+    if isinstance(axis, Detection):
+        return axis
+    step_ns, t_all = axis
     idx = valid_index(x_all, t_all)
     m = idx.size
     h = points_of(smooth, step_ns, method="noisy_stretch", param="smooth", minimum=3)
@@ -746,12 +751,10 @@ def sonde_failure(values, *, min_variables: int = 2, stuck: int | str = "3h", gr
     n = x.size
     params = {"min_variables": min_variables, "stuck": stuck, "gross": gross,
               "min_duration": min_duration}
-    step_ns = _step_of(times, n, "sonde_failure", {"stuck": stuck, "min_duration": min_duration})
-    if times is not None and step_ns is None:
-        return Detection.not_evaluated(x, method="sonde_failure", params=params,
-                                       note="fewer than two distinct timestamps: no time step")
-    if times is not None:
-        time_ns(times, n, "sonde_failure")
+    axis = _time_axis(x, times, "sonde_failure", params, {"stuck": stuck, "min_duration": min_duration})
+    if isinstance(axis, Detection):
+        return axis
+    step_ns, _ = axis
     S = points_of(stuck, step_ns, method="sonde_failure", param="stuck", minimum=2)
     min_len = points_of(min_duration, step_ns, method="sonde_failure", param="min_duration")
     others = {}
