@@ -51,27 +51,12 @@ import pandas as pd
 import aquaflag
 from aquaflag.store import open_store
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared machine line
+from chart_refetch import synthetic  # noqa: E402  (the same 1-minute series as the report re-fetch)
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "results" / "review.md"
 SERIES = "water_temp_C"
-
-
-def synthetic(rows: int, seed: int = 9) -> pd.DataFrame:
-    """The series of ``benchmarks/chart_refetch.py``."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(rows, dtype=np.float64)
-    values = (15 + 6 * np.sin(2 * np.pi * t / (1440 * 365.25)) + 1.5 * np.sin(2 * np.pi * t / 1440)
-              + rng.normal(0, 0.15, rows))
-    spikes = rng.choice(rows, min(300, rows // 10), replace=False)
-    values[spikes] += rng.choice([-1.0, 1.0], spikes.size) * rng.uniform(5, 12, spikes.size)
-    codes = rng.choice(rows, min(50, rows // 100), replace=False)
-    values[codes] = 7999.0
-    start = int(rng.integers(0, max(rows - 3000, 1)))
-    values[start:start + 2880] = np.nan
-    index = pd.date_range("2020-01-01", periods=rows, freq="1min", name="time")
-    return pd.DataFrame({SERIES: np.round(values, 2)}, index=index)
 
 
 def build_store(path: Path, rows: int) -> dict:
