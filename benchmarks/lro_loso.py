@@ -61,8 +61,9 @@ from dataclasses import replace
 
 from aquaflag.config import Config, load, parse, rules_to_toml, template_text
 from aquaflag.datasets.lro import read_lro
-from aquaflag.metrics import evaluation_table, events, pooled
+from aquaflag.metrics import evaluation_table, pooled
 from aquaflag.tune import tune
+from lro_scoring import PYHYDROQC_PARAMS, pyhydroqc_rules  # noqa: E402  (the same baseline as the scoring benchmark)
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,34 +82,6 @@ RULES = "pyhydroqc_rules"
 TUNED = "tuned (held out)"
 UNTUNED = "start config, untuned"
 SHIPPED = "shipped sensor_15min"
-
-#: PyHydroQC's rules parameters (min_range, max_range, persist) per site and variable, from
-#: PyHydroQC ``parameters.py`` ``site_params``.
-PYHYDROQC_PARAMS = {
-    "FranklinBasin": {"temp": (-2, 13, 30), "cond": (120, 380, 30), "ph": (7.5, 9.2, 45), "do": (8, 13, 45)},
-    "TonyGrove": {"temp": (-2, 20, 30), "cond": (175, 500, 30), "ph": (8.0, 9.0, 45), "do": (7, 14, 45)},
-    "MainStreet": {"temp": (-2, 20, 30), "cond": (150, 2700, 30), "ph": (7.5, 9.5, 45), "do": (5, 15, 45)},
-    "Mendon": {"temp": (-2, 28, 30), "cond": (200, 800, 30), "ph": (7.4, 9.0, 45), "do": (3, 15, 45)},
-    "BlackSmithFork": {"temp": (-2, 28, 30), "cond": (200, 900, 30), "ph": (7.2, 9.2, 45), "do": (2, 14, 45)},
-}
-
-
-def pyhydroqc_rules(values: np.ndarray, minimum: float, maximum: float, persist: int) -> np.ndarray:
-    """PyHydroQC's range + persistence rules re-expressed with NumPy.
-
-    A value is flagged when outside [minimum, maximum], or when it is part of a
-    run of at least ``persist`` values equal to their predecessor (PyHydroQC
-    ``rules.range_check`` and ``rules.persistence``).
-    """
-    x = np.asarray(values, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        flagged = (x > maximum) | (x < minimum)
-        repeat = np.concatenate(([False], np.diff(x) == 0))
-    run = events(repeat)
-    length = np.bincount(run)
-    flagged |= (run > 0) & (length[run] >= persist)
-    return flagged
-
 
 def start_config() -> Config:
     """The shipped default, widened (``WIDEN``), plus ``extra.toml``'s rules and [columns]."""
