@@ -664,15 +664,7 @@ def _wide(table: pd.DataFrame, value_cols: list[str], dates: pd.Series | None, r
         if np.isnan(cleaned.values).all():
             report.all_missing.append(cleaned.name)
         infos[cleaned.name] = _info(cleaned.name, cleaned.name, report, given)
-    if dates is not None:
-        index: pd.Index = pd.DatetimeIndex(dates, name=index_name)
-    elif kept_index is not None:
-        index = kept_index
-    else:
-        index = pd.RangeIndex(len(table))
-    frame = pd.DataFrame(data, index=index, columns=list(data))
-    if not data:
-        frame = frame.astype(np.float64)
+    frame = _assembled(data, dates, kept_index, len(table), index_name)
     if dates is not None:
         frame = _order_and_combine(frame, rows, name, report, opts.duplicates)
     return frame, infos
@@ -732,15 +724,7 @@ def _station(table: pd.DataFrame, station: str, value_cols: list[str], dates: pd
             if np.isnan(grid[:, k]).all():
                 report.all_missing.append(series)
         cleaned.record(report, names, codes)
-    if keys is not None:
-        index: pd.Index = pd.DatetimeIndex(keys.times, name=index_name)
-    elif kept_index is not None:
-        index = kept_index
-    else:
-        index = pd.RangeIndex(len(table))
-    frame = pd.DataFrame(data, index=index, columns=list(data))
-    if not data:
-        frame = frame.astype(np.float64)
+    frame = _assembled(data, None if keys is None else keys.times, kept_index, len(table), index_name)
     return frame, infos
 
 
@@ -863,6 +847,20 @@ def _order_and_combine(frame: pd.DataFrame, rows: RowNumbers, name: str, report:
             # rule was checked against DUPLICATE_RULES by _options: "first" or "last" here
             frame = frame[~frame.index.duplicated(keep=cast(Literal["first", "last"], rule))]
     return frame
+
+
+def _assembled(data: dict, times: Any, kept_index: pd.Index | None, n_rows: int, index_name: Any
+               ) -> pd.DataFrame:
+    """The value columns ``data`` as a frame: on ``times`` (a DatetimeIndex) when the table
+    has dates, else on the index the input came with, else on row numbers."""
+    if times is not None:
+        index: pd.Index = pd.DatetimeIndex(times, name=index_name)
+    elif kept_index is not None:
+        index = kept_index
+    else:
+        index = pd.RangeIndex(n_rows)
+    frame = pd.DataFrame(data, index=index, columns=list(data))
+    return frame if data else frame.astype(np.float64)
 
 
 def _mean_of_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
