@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..detection import Detection
 from ..errors import InputError
 from ..kernels.rolling import window_bounds
 from ..windows import parse_window
@@ -441,3 +442,19 @@ def fitted_params(spec, detection) -> dict:
     if "reference" in out:
         out["reference"] = None  # the statistics are in the parameters now
     return out
+
+
+def on_valid(n: int, idx: np.ndarray, flagged: np.ndarray, score: np.ndarray, method: str,
+             params: dict, stats: dict, note: str = "") -> Detection:
+    """A Detection over ``n`` values from a method's results on the valid positions ``idx``.
+
+    The other positions are not evaluated (score NaN); there are no bounds.
+    """
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = flagged
+    evaluated = np.zeros(n, dtype=bool)
+    evaluated[idx] = True
+    full_score = np.full(n, np.nan)
+    full_score[idx] = score
+    return Detection(mask=mask, evaluated=evaluated, score=full_score, lower=np.full(n, np.nan),
+                     upper=np.full(n, np.nan), method=method, params=params, stats=stats, note=note)

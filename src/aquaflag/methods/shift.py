@@ -29,7 +29,7 @@ import numpy as np
 
 from ..detection import Detection
 from ..registry import Interval, Param, Text, WindowSpan, register
-from ._common import (check_reference, daily_max_step, fmt_span, median_step, need_times,
+from ._common import (check_reference, daily_max_step, fmt_span, median_step, need_times, on_valid,
                       reference_positions, resolution, robust_scale, span_ns, span_text,
                       time_ns, valid_index)
 
@@ -369,15 +369,7 @@ def level_shift(values, *, threshold: float = 10.0, rise: float = 3.0, jump: flo
         score_v[lo:hi] = offset
     stats.update(n_jumps=float(jumps.size), n_shifts=float(len(stretches)),
                  n_unexplained=float(unexplained), derived=", ".join(derived))
-    evaluated = np.zeros(n, dtype=bool)
-    evaluated[idx] = True
-    mask = np.zeros(n, dtype=bool)
-    mask[idx] = flagged
-    score = np.full(n, np.nan)
-    score[idx] = score_v
-    return Detection(mask=mask, evaluated=evaluated, score=score, lower=np.full(n, np.nan),
-                     upper=np.full(n, np.nan), method="level_shift", params=params, stats=stats,
-                     note=fallback)
+    return on_valid(n, idx, flagged, score_v, "level_shift", params, stats, note=fallback)
 
 
 def _pair(order, d, size, tolerance, within) -> tuple[list[tuple[int, int]], np.ndarray]:

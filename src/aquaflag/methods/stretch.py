@@ -39,7 +39,7 @@ from ..errors import ParameterError
 from ..registry import Constraint, Interval, Options, WindowSpan, register
 from ._changepoint import (cusum, excursions, pelt, points_of, regular_step, runs, segment_means,
                            window_medians)
-from ._common import NAT, resolution, robust_scale, time_ns, valid_index
+from ._common import NAT, on_valid, resolution, robust_scale, time_ns, valid_index
 
 __all__ = ["offset_stretch", "noisy_stretch", "sonde_failure", "DateList"]
 
@@ -353,7 +353,7 @@ def offset_stretch(values, *, threshold: float = 4.0, sharpness: float = 0.5,
         flagged[a:b] = True
         score_v[a:b] = off
     stats.update(n_changes=float(len(changes)), n_stretches=float(len(stretches)))
-    return _detection(x_all, idx, flagged, score_v, "offset_stretch", params, stats)
+    return on_valid(x_all.size, idx, flagged, score_v, "offset_stretch", params, stats)
 
 
 def _pick(cand: np.ndarray, J, D, W) -> list[int]:
@@ -483,18 +483,6 @@ def _backward_extent(level, x, a0, b, Jb, W, g) -> int:
         return b
     below = np.flatnonzero(C[:top] <= 0)
     return a0 + (int(below[-1]) + 1 if below.size else 0)
-
-
-def _detection(x_all, idx, flagged, score_v, method, params, stats, note=""):
-    n = x_all.size
-    mask = np.zeros(n, dtype=bool)
-    mask[idx] = flagged
-    evaluated = np.zeros(n, dtype=bool)
-    evaluated[idx] = True
-    score = np.full(n, np.nan)
-    score[idx] = score_v
-    return Detection(mask=mask, evaluated=evaluated, score=score, lower=np.full(n, np.nan),
-                     upper=np.full(n, np.nan), method=method, params=params, stats=stats, note=note)
 
 
 # --------------------------------------------------------------------------
@@ -657,7 +645,7 @@ def noisy_stretch(values, *, threshold: float = 3.0, smooth: int | str = "2h",
     if ratio.size < m:
         ratio = np.concatenate((ratio, np.full(m - ratio.size, ratio[-1])))
     stats["n_stretches"] = float(len(runs(flagged)))
-    return _detection(x_all, idx, flagged, ratio, "noisy_stretch", params, stats)
+    return on_valid(x_all.size, idx, flagged, ratio, "noisy_stretch", params, stats)
 
 
 # --------------------------------------------------------------------------
